@@ -1,0 +1,56 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both (re)create .venv.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+# `make run` is a demo: development defaults and the sandbox world of simulated providers.
+RUN_ENV := DEBUG=true WARMUP_SANDBOX=true
+
+.PHONY: run test install install-dev lint format check migrate bench clean help
+
+help:
+	@echo "make run     install, migrate SQLite, load demo data, start web + scheduler"
+	@echo "make test    install and run the whole test suite (DATABASE_URL picks the database)"
+	@echo "make lint    ruff check + format check"
+	@echo "make bench   run the benchmarks in bench/ (see docs/benchmarks.md)"
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py sync_schedules
+	$(RUN_ENV) $(PY) manage.py serve --port $(PORT) --demo  # loads the demo data (idempotent) and prints the logins
+
+test: install-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check: install
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: install-dev
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,187 @@
+"""Fixtures every app's tests share.
+
+People (STYLE.md): `owner` and `member` belong to account A (`account`), `outsider` owns account
+B (`other_account`); `owner_api` / `member_api` / `outsider_api` are API clients authenticated
+with each one's token, `owner_client` / … are logged-in browser sessions (Django test client).
+
+DNS: every test resolves against the real DNS test server (warmup_site/testing/dns_server.py),
+empty unless the test fills it through the `dns_server` fixture — no test reaches the network.
+"""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts import services as account_services
+from accounts.models import Role
+from accounts.tests.factories import PASSWORD, AccountFactory, MembershipFactory, UserFactory
+from providers import registry
+from warmup_site.testing import require_binary
+from warmup_site.testing.dns_server import DnsTestServer
+
+# --- infrastructure -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _dns_test_server():
+    server = DnsTestServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def dns_server(_dns_test_server, settings):
+    """The DNS test server, emptied, with the app pointed at it (1 s lookup lifetime)."""
+    _dns_test_server.clear()
+    _dns_test_server.latency = 0.0
+    settings.WARMUP_DNS_NAMESERVERS = [_dns_test_server.address]
+    settings.WARMUP_DNS_TIMEOUT = 1.0
+    return _dns_test_server
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The production hasher is slow on purpose; tests log in hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_state():
+    # Process-local caches must not carry one test's rows into the next (rolled back) test.
+    registry.invalidate()
+    cache.clear()
+    yield
+    registry.invalidate()
+
+
+# --- people ---------------------------------------------------------------------------------------
+# A test that picks people by name with request.getfixturevalue() must also ask for `db`:
+# pytest-django orders tests by the fixtures they name, and runs tests that seem not to use the
+# database after the transactional (browser) tests, which empty it.
+
+
+@pytest.fixture
+def account(db):
+    return AccountFactory(name="Acme Mail", slug="acme-mail")
+
+
+@pytest.fixture
+def other_account(db):
+    return AccountFactory(name="Other Corp", slug="other-corp")
+
+
+@pytest.fixture
+def owner(account):
+    return MembershipFactory(account=account, user__username="olivia", role=Role.OWNER).user
+
+
+@pytest.fixture
+def member(account):
+    return MembershipFactory(account=account, user__username="mike", role=Role.MEMBER).user
+
+
+@pytest.fixture
+def outsider(other_account):
+    return MembershipFactory(account=other_account, user__username="oscar", role=Role.OWNER).user
+
+
+@pytest.fixture
+def operator(db):
+    user = UserFactory(username="opal")
+    account_services.user_make_operator(user=user)
+    return user
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+def _api_client(user) -> APIClient:
+    membership = user.memberships.select_related("account").first()
+    key = account_services.api_token_issue(membership=membership)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+@pytest.fixture
+def owner_api(owner):
+    return _api_client(owner)
+
+
+@pytest.fixture
+def member_api(member):
+    return _api_client(member)
+
+
+@pytest.fixture
+def outsider_api(outsider):
+    return _api_client(outsider)
+
+
+@pytest.fixture
+def anon_api():
+    return APIClient()
+
+
+def _logged_in(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def owner_client(owner):
+    return _logged_in(owner)
+
+
+@pytest.fixture
+def member_client(member):
+    return _logged_in(member)
+
+
+@pytest.fixture
+def outsider_client(outsider):
+    return _logged_in(outsider)
+
+
+@pytest.fixture
+def operator_client(operator):
+    return _logged_in(operator)
+
+
+# --- browser --------------------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright (no browser download)."""
+    path = require_binary("chromium", package="chromium", path=CHROMIUM)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()

@@ -1,0 +1,110 @@
+from django import forms
+from django.contrib import admin
+from django.utils.html import format_html_join
+
+from providers import services
+from providers.models import OTHER, MailboxProvider, RecipientDomain
+from providers.registry import get_registry
+from warmup_site.errors import ApplicationError
+
+
+class LinesField(forms.CharField):
+    """A list of strings edited as a textarea, one per line (commas also separate)."""
+
+    widget = forms.Textarea(attrs={"rows": 8, "cols": 60})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        return [item.strip() for item in text.replace(",", "\n").splitlines() if item.strip()]
+
+
+class MailboxProviderForm(forms.ModelForm):
+    consumer_domains = LinesField(required=False, help_text="One domain per line.")
+    mx_suffixes = LinesField(
+        required=False, help_text="One suffix per line, e.g. .google.com (leading dot optional)."
+    )
+
+    class Meta:
+        model = MailboxProvider
+        fields = ["slug", "name", "position", "consumer_domains", "mx_suffixes", "notes"]
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            domains, suffixes = services.provider_registry_validate(
+                provider=self.instance,
+                consumer_domains=cleaned.get("consumer_domains") or [],
+                mx_suffixes=cleaned.get("mx_suffixes") or [],
+            )
+        except ApplicationError as exc:
+            raise forms.ValidationError({exc.field: exc.message}) from None
+        cleaned["consumer_domains"], cleaned["mx_suffixes"] = domains, suffixes
+        return cleaned
+
+
+@admin.register(MailboxProvider)
+class MailboxProviderAdmin(admin.ModelAdmin):
+    form = MailboxProviderForm
+    list_display = ["name", "slug", "consumer_domain_count", "suffix_list", "position"]
+    list_editable = ["position"]
+    search_fields = ["name", "slug"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Built-in slugs are an API contract: the sending pipeline keys on them.
+        return ["slug"] if obj is not None and obj.is_builtin else []
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.slug == OTHER:
+            return False  # the fallback every unmatched domain lands in
+        return super().has_delete_permission(request, obj)
+
+    @admin.display(description="Consumer domains")
+    def consumer_domain_count(self, obj):
+        return len(obj.consumer_domains)
+
+    @admin.display(description="MX suffixes")
+    def suffix_list(self, obj):
+        return ", ".join(obj.mx_suffixes)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.provider_registry_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.provider_registry_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset.exclude(slug=OTHER))
+        services.provider_registry_changed()
+
+
+@admin.register(RecipientDomain)
+class RecipientDomainAdmin(admin.ModelAdmin):
+    """The MX cache. Read-only: rows are facts from DNS; delete one to force a fresh lookup."""
+
+    list_display = ["domain", "provider", "source", "mx", "checked_at", "expires_at"]
+    list_filter = ["source"]
+    search_fields = ["domain"]
+    readonly_fields = ["domain", "provider", "source", "mx_hosts", "checked_at", "expires_at"]
+    fields = readonly_fields
+    date_hierarchy = "checked_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Provider")
+    def provider(self, obj):
+        return get_registry().provider_for_mx(obj.mx_hosts) if obj.mx_hosts else OTHER
+
+    @admin.display(description="MX hosts")
+    def mx(self, obj):
+        return format_html_join(", ", "{}", ((h,) for h in obj.mx_hosts))

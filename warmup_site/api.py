@@ -1,0 +1,73 @@
+"""Shared pieces of the REST API: the error format and the account-scoped view base."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, viewsets
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from warmup_site.errors import ApplicationError, RateLimited
+
+
+def first_error(errors, path: str = "") -> tuple[str | None, str]:
+    """The first leaf of DRF's nested error structure, as ("events[3].type", "message")."""
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            if key == "non_field_errors":
+                return first_error(value, path)
+            if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+                sub = f"{path}[{key}]"  # ListField reports items by position
+            else:
+                sub = f"{path}.{key}" if path else str(key)
+            return first_error(value, sub)
+    elif isinstance(errors, list):
+        for index, value in enumerate(errors):
+            if isinstance(value, (dict, list)):
+                if value:
+                    return first_error(value, f"{path}[{index}]")
+            else:
+                return (path or None), str(value)
+    return (path or None), str(errors)
+
+
+def exception_handler(exc, context):
+    """Every error answers `{"message": ..., "field": ...}` (plus DRF's own keys).
+
+    `message` is one sentence for a person; `field` names the input that caused it, with list
+    positions ("events[3].type"), or null.
+    """
+    if isinstance(exc, ApplicationError):
+        response = Response(
+            {"message": exc.message, "field": exc.field, **exc.extra}, status=exc.status_code
+        )
+        if isinstance(exc, RateLimited):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        field, message = first_error(response.data)
+        message = f"{field}: {message}" if field else message
+        response.data = {"message": message, "field": field, "errors": response.data}
+    elif isinstance(response.data, dict) and "detail" in response.data:
+        response.data = {"message": str(response.data["detail"]), "field": None, **response.data}
+    return response
+
+
+class AccountScopedViewSet(viewsets.GenericViewSet):
+    """Base of every API view over customer rows.
+
+    Subclasses return their selector's queryset from `get_base_queryset()`; this class scopes it
+    with the tenancy mechanism (accounts.tenancy), so another account's object is a 404.
+    """
+
+    def get_base_queryset(self):
+        raise NotImplementedError
+
+    def get_queryset(self):
+        return self.get_base_queryset().for_account(self.request.account)

@@ -1,0 +1,90 @@
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from warmup_site.demo import load_all
+
+MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
+
+
+def _wait_for_port(host: str, port: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the web server and the scheduler (django-q2 qcluster) together, for development "
+        "and demos. Prints the URL once the site answers; Ctrl-C stops both."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
+        parser.add_argument("--port", type=int, default=8000, help="Port to listen on.")
+        parser.add_argument(
+            "--demo",
+            action="store_true",
+            help="Load the demo data first (idempotent) and print its logins under the URL.",
+        )
+
+    def handle(self, *args, host, port, demo, **options):
+        with socket.socket() as probe:
+            if probe.connect_ex((host, port)) == 0:
+                raise CommandError(
+                    f"Port {port} on {host} is already in use; try `make run PORT={port + 1}`."
+                )
+        lines = load_all() if demo else []
+        children = [
+            subprocess.Popen([sys.executable, MANAGE, "runserver", f"{host}:{port}", "--noreload"]),
+            subprocess.Popen([sys.executable, MANAGE, "qcluster"]),
+        ]
+        stopping = False
+
+        def stop(signum, frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            if _wait_for_port(host, port, 30):
+                shown = f"[{host}]" if ":" in host else host
+                self.stdout.write("")
+                self.stdout.write(
+                    self.style.SUCCESS(f"Warmup is running at http://{shown}:{port}/")
+                )
+                for line in lines:
+                    self.stdout.write(f"  {line}")
+                self.stdout.write(f"  API docs: http://{shown}:{port}/api/docs/")
+                self.stdout.write("  The scheduler (qcluster) runs alongside. Ctrl-C stops both.")
+                self.stdout.write("")
+            while not stopping:
+                for child in children:
+                    if child.poll() is not None:
+                        self.stderr.write(f"{child.args[2]} exited with {child.returncode}.")
+                        stopping = True
+                time.sleep(0.3)
+        finally:
+            self.stdout.write("Stopping the web server and the scheduler…")
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGINT)
+            deadline = time.monotonic() + 15
+            for child in children:
+                try:
+                    child.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    child.kill()
+            self.stdout.write("Stopped.")

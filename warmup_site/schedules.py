@@ -1,0 +1,37 @@
+"""Every scheduled job of Warmup, in one list.
+
+`python manage.py sync_schedules` (run by `make run` and at every deploy, after `migrate`)
+upserts these into django-q2's Schedule table by name and deletes managed schedules that are no
+longer listed. Managed schedules are recognised by the "warmup: " prefix of their name, so
+schedules an operator adds by hand in the admin are left alone.
+
+Times are UTC. Jobs must be safe to run twice or late: they key their work by date.
+"""
+
+from dataclasses import dataclass
+from datetime import time
+
+PREFIX = "warmup: "
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str  # without PREFIX
+    func: str  # dotted path of a function in some app's tasks.py
+    every_minutes: int | None = None  # run every N minutes …
+    daily_at: time | None = None  # … or once a day at this UTC time
+    description: str = ""
+
+    @property
+    def full_name(self) -> str:
+        return PREFIX + self.name
+
+
+JOBS: list[Job] = [
+    Job(
+        name="refresh recipient-domain classifications",
+        func="providers.tasks.refresh_classifications",
+        daily_at=time(3, 20),
+        description="Re-resolve the MX records of cached recipient domains whose TTL expired.",
+    ),
+]

@@ -1,0 +1,148 @@
+"""warmup_site.dns against the real DNS test server: the three outcomes and normalisation."""
+
+import pytest
+
+from warmup_site import dns
+from warmup_site.dns import Outcome
+
+LONG_KEY = "v=DKIM1; k=rsa; p=" + "A" * 400  # longer than one 255-byte character-string
+
+
+def test_it_joins_txt_character_strings(dns_server):
+    dns_server.add("sel._domainkey.example.com", "TXT", [LONG_KEY[:255], LONG_KEY[255:]])
+
+    result = dns.lookup("sel._domainkey.example.com", "TXT")
+
+    assert result.outcome == Outcome.ANSWER
+    assert result.records == (LONG_KEY,)
+
+
+def test_it_normalises_host_names(dns_server):
+    dns_server.add(
+        "Example.COM", "MX", (20, "ALT1.ASPMX.L.GOOGLE.COM."), (10, "ASPMX.L.Google.com")
+    )
+
+    result = dns.lookup("EXAMPLE.com.", "MX")
+
+    assert result.records == ((10, "aspmx.l.google.com"), (20, "alt1.aspmx.l.google.com"))
+    assert result.ttl == 300
+
+
+def test_it_follows_cname_chains(dns_server):
+    dns_server.add("a.example.com", "CNAME", "b.example.net")
+    dns_server.add("b.example.net", "CNAME", "c.example.org")
+    dns_server.add("c.example.org", "TXT", "hello", ttl=120)
+
+    result = dns.lookup("a.example.com", "TXT")
+
+    assert result.records == ("hello",)
+    assert result.canonical_name == "c.example.org"
+    assert result.cname_chain == ("a.example.com", "b.example.net")
+    assert result.ttl == 120
+
+
+def test_it_reports_nxdomain_as_absent(dns_server):
+    result = dns.lookup("nothing.example.com", "TXT")
+
+    assert result.outcome == Outcome.ABSENT
+    assert result.nxdomain
+    assert "does not exist" in result.describe()
+
+
+def test_it_reports_a_name_without_that_type_as_absent(dns_server):
+    dns_server.add("example.com", "A", "192.0.2.1")
+
+    result = dns.lookup("example.com", "MX")
+
+    assert result.outcome == Outcome.ABSENT
+    assert not result.nxdomain
+    assert result.error == "no MX record"
+
+
+def test_it_treats_an_empty_non_terminal_as_existing(dns_server):
+    dns_server.add("deep.sub.example.com", "A", "192.0.2.1")
+
+    assert dns.lookup("sub.example.com", "A").error == "no A record"
+
+
+@pytest.mark.parametrize("failure", ["SERVFAIL", "REFUSED"])
+def test_it_reports_server_failures_as_temporary(dns_server, failure):
+    dns_server.add("example.com", "TXT", "never served")
+    dns_server.fail("example.com", failure)
+
+    result = dns.lookup("example.com", "TXT")
+
+    assert result.outcome == Outcome.TEMPFAIL
+    assert failure in result.error
+
+
+def test_it_reports_silence_as_temporary(dns_server, settings):
+    settings.WARMUP_DNS_TIMEOUT = 0.3
+    dns_server.fail("slow.example.com", "TIMEOUT")
+
+    result = dns.lookup("slow.example.com", "TXT")
+
+    assert result.outcome == Outcome.TEMPFAIL
+    assert result.error == "no answer within 0.3 s"
+
+
+def test_it_retries_over_tcp_when_the_udp_answer_is_truncated(dns_server):
+    dns_server.add("big.example.com", "TXT", "x" * 200, "y" * 200)
+    dns_server.fail("big.example.com", "TRUNCATE")
+
+    result = dns.lookup("big.example.com", "TXT")
+
+    assert sorted(result.records) == ["x" * 200, "y" * 200]
+    protocols = [p for name, _t, p in dns_server.queries if name == "big.example.com"]
+    assert protocols == ["udp", "tcp"]
+
+
+def test_it_reports_no_reachable_nameserver_as_temporary(settings):
+    settings.WARMUP_DNS_NAMESERVERS = ["127.0.0.1:9"]  # discard port: nobody answers
+    settings.WARMUP_DNS_TIMEOUT = 0.3
+
+    assert dns.lookup("example.com", "A").outcome == Outcome.TEMPFAIL
+
+
+def test_it_resolves_many_names_concurrently(dns_server):
+    for n in range(20):
+        dns_server.add(f"d{n}.example.com", "A", f"192.0.2.{n + 1}")
+    dns_server.latency = 0.05
+
+    results = dns.lookup_many((f"d{n}.example.com", "A") for n in range(20))
+
+    assert [r.records for r in results] == [(f"192.0.2.{n + 1}",) for n in range(20)]
+    assert dns_server.max_in_flight > 1
+
+
+def test_it_builds_reverse_names():
+    assert dns.reverse_name("192.0.2.10") == "10.2.0.192.in-addr.arpa"
+    assert dns.reverse_name("2001:db8::1").endswith(".8.b.d.0.1.0.0.2.ip6.arpa")
+    assert dns.reverse_name("2001:db8::1").startswith("1.0.0.0.0.0.0.0")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("9.9.9.9", ("9.9.9.9", 53)),
+        (" 127.0.0.1:5353 ", ("127.0.0.1", 5353)),
+        ("::1", ("::1", 53)),
+        ("[2001:db8::53]:5300", ("2001:db8::53", 5300)),
+    ],
+)
+def test_it_parses_nameservers(value, expected):
+    assert dns.parse_nameserver(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("dns.google", "is not an IP address"),
+        ("127.0.0.1:0", "port must be a number from 1 to 65535"),
+        ("127.0.0.1:http", "port must be a number from 1 to 65535"),
+        ("[::1", "missing ']'"),
+    ],
+)
+def test_it_rejects_malformed_nameservers(value, reason):
+    with pytest.raises(ValueError, match=reason.replace("[", r"\[")):
+        dns.parse_nameserver(value)

@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from accounts.api import AuthTokenView, CurrentAccountView
+from providers.api import ClassifyView, ProviderViewSet
+
+admin.site.site_header = "Warmup operations"
+admin.site.site_title = "Warmup admin"
+admin.site.index_title = "Operate domains, IPs, seeds and providers"
+
+# The API router for /api/v1/. Paths and JSON field names are contracts (DESIGN.md).
+router = DefaultRouter(trailing_slash=True)
+router.register("providers", ProviderViewSet, basename="provider")
+
+api_v1 = [
+    path("auth/token/", AuthTokenView.as_view(), name="auth-token"),
+    path("account/", CurrentAccountView.as_view(), name="current-account"),
+    path("providers/classify/", ClassifyView.as_view(), name="provider-classify"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("accounts.urls")),
+]
