@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "warmup_site",
     "accounts",
     "providers",
+    "domains",
 ]
 
 MIDDLEWARE = [
