@@ -39,6 +39,31 @@ def dns_server(_dns_test_server, settings):
     return _dns_test_server
 
 
+@pytest.fixture(scope="session")
+def dovecot():
+    """A throw-away Dovecot IMAP server for the session (warmup_site/testing/dovecot.py).
+
+    Add mailboxes with `dovecot.add_user(address, password, folders=(...))`; use unique
+    addresses per test (the server lives for the whole session).
+    """
+    require_binary("dovecot", package="dovecot-imapd", path="/usr/sbin/dovecot")
+    from warmup_site.testing.dovecot import DovecotServer
+
+    server = DovecotServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_sink():
+    """An aiosmtpd server on 127.0.0.1 that keeps every message it receives."""
+    from warmup_site.testing.smtp import SmtpSink
+
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The production hasher is slow on purpose; tests log in hundreds of times.
