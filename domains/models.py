@@ -175,3 +175,9 @@ class DomainRecord(TenantModel):
     @property
     def unicode_host(self) -> str:
         return to_unicode(self.host)
+
+    def relative_host(self, domain_name: str) -> str:
+        """The name as most DNS hosts want it typed: `_dmarc`, or `@` for the domain itself."""
+        if self.host == domain_name:
+            return "@"
+        return self.host.removesuffix("." + domain_name)
