@@ -100,7 +100,7 @@ def check(host: str, public_b64: str):
             f"before ._domainkey… as the name, or split the long value for you: both are fine.",
         )
     via = f" (through CNAME to {result.canonical_name})" if result.cname_chain else ""
-    candidates = [r for r in result.records if "p=" in r.replace(" ", "")]
+    candidates = [r for r in result.records if "p=" in r.replace(" ", "").lower()]
     found = "\n".join(result.records) + via
     if not candidates:
         return Finding(

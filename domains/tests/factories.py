@@ -36,6 +36,7 @@ class DomainFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Domain
+        skip_postgeneration_save = True
 
     account = factory.SubFactory(AccountFactory)
     name = factory.Sequence(lambda n: f"sender{n}.example")
