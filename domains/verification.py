@@ -94,6 +94,7 @@ def check_return_path(host: str, target: str):
                 f"CNAME {' → '.join(chain)}",
                 "Bounces come back to us under your domain, so your mail's return path (and "
                 "SPF alignment) is your own domain.",
+                value=target,
             )
     if not chain:
         return Finding(
@@ -102,12 +103,14 @@ def check_return_path(host: str, target: str):
             f"There is no CNAME at {host}. It is recommended, not required: with it, bounces "
             "are addressed to your own domain, which aligns SPF for DMARC. Publish the CNAME "
             "shown.",
+            value=target,
         )
     return Finding(
         Status.MISMATCH,
         f"CNAME {' → '.join(chain)}",
         f"{host} points to {chain[-1]}, not to {target}. Change the CNAME's target to the "
         "value shown (recommended; it does not block verification).",
+        value=target,
     )
 
 

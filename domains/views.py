@@ -74,24 +74,35 @@ def domain_verify(request, pk: int):
         response["Retry-After"] = str(exc.retry_after)
         return response
     domain = _get(request, pk)
+    messages.add_message(request, *_verify_result(domain))
+    return redirect(_records_url(domain))
+
+
+def _verify_result(domain: Domain) -> tuple[int, str]:
+    """The message after "Verify": the outcome, and which records to look at."""
+    records = list(domain.records.all())
+    wrong = [r.get_kind_display() for r in records if r.status in ("missing", "mismatch")]
+    unchecked = [r.get_kind_display() for r in records if r.required and r.status == "error"]
+    name = domain.unicode_name
+    could_not = (
+        f"We could not check {', '.join(unchecked)}: your DNS did not answer in time. That is "
+        "usually temporary and changes nothing; try again in a few minutes."
+        if unchecked
+        else ""
+    )
     if domain.status == Domain.Status.VERIFIED:
-        problems = [r for r in domain.records.all() if r.status != "ok"]
         note = (
-            f" The {problems[0].get_kind_display()} record still needs attention."
-            if problems
+            f" {', '.join(wrong)} still need{'s' if len(wrong) == 1 else ''} attention."
+            if wrong
             else ""
         )
-        messages.success(request, f"{domain.unicode_name} is verified.{note}")
-    else:
-        waiting = [
-            r.get_kind_display() for r in domain.records.all() if r.required and r.status != "ok"
-        ]
-        messages.warning(
-            request,
-            f"{domain.unicode_name} is not verified yet: {', '.join(waiting)} "
-            f"need{'s' if len(waiting) == 1 else ''} attention. See each record below.",
-        )
-    return redirect(_records_url(domain))
+        return messages.SUCCESS, f"{name} is verified.{note} {could_not}".strip()
+    if wrong:
+        return messages.WARNING, (
+            f"{name} is not verified yet: {', '.join(wrong)} need{'s' if len(wrong) == 1 else ''} "
+            f"attention. See each record below. {could_not}"
+        ).strip()
+    return messages.WARNING, f"{name} is not verified yet. {could_not}".strip()
 
 
 @manager_required

@@ -254,3 +254,14 @@ def test_it_refuses_rotation_to_members_and_outsiders(db, request, domain, who, 
 
     assert client.post(f"/domains/{domain.pk}/dkim/rotate/").status_code == status
     assert domain.dkim_keys.count() == 1
+
+
+def test_it_says_when_dns_did_not_answer(owner_client, dns_server, domain):
+    publish(dns_server, domain)
+    dns_server.fail("_dmarc.example.com", "SERVFAIL")
+
+    page = body(owner_client.post(f"/domains/{domain.pk}/verify/", follow=True))
+
+    assert "example.com is not verified yet. We could not check DMARC" in page
+    assert "changes nothing" in page
+    assert '<span class="badge badge-info">Could not check</span>' in page

@@ -260,3 +260,13 @@ def test_it_verifies_without_the_return_path(dns_server, domain):
 
     domain.refresh_from_db()
     assert domain.status == "verified"
+
+
+def test_it_asks_for_the_configured_return_path_target(dns_server, domain, settings):
+    publish(dns_server, domain)
+    settings.WARMUP_RETURN_PATH_TARGET = "bounces.new-target.example"
+
+    checked = check(domain)[Kind.RETURN_PATH]
+
+    assert checked.status == "mismatch"
+    assert checked.value == "bounces.new-target.example"
