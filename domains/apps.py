@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class DomainsConfig(AppConfig):
     name = "domains"
     verbose_name = "Sending domains"
+
+    def ready(self):
+        from domains import system_checks  # noqa: F401 - registers the start-up checks

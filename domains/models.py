@@ -1,8 +1,20 @@
+import secrets
+
 from django.db import models
+from django.db.models import Q
 
 from accounts.models import Account
 from accounts.tenancy import TenantModel
+from warmup_site.crypto import EncryptedTextField
 from warmup_site.hostnames import to_unicode
+
+# How many definite failures (on distinct days) turn a verified domain into a failed one.
+FAILURES_TO_FAIL = 3
+
+
+def new_ownership_token() -> str:
+    # 128 bits, lower-case hex: survives DNS hosts that fold the case of TXT values.
+    return secrets.token_hex(16)
 
 
 class Domain(TenantModel):
@@ -18,11 +30,42 @@ class Domain(TenantModel):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    ownership_token = models.CharField(
+        max_length=64,
+        default=new_ownership_token,
+        help_text="Published as warmup-verification=<token> at _warmup.<domain>.",
+    )
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    next_check_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the background re-verification looks next."
+    )
+    last_verify_requested_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last 'verify now' (rate limit, shared by every host)."
+    )
+    consecutive_failures = models.PositiveSmallIntegerField(
+        default=0, help_text="Days in a row on which a required record was definitely wrong."
+    )
+    last_failure_on = models.DateField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    problem = models.TextField(
+        blank=True, help_text="What was wrong at the last check that found a definite problem."
+    )
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["account", "name"], name="domain_unique_account_name"),
+            # The ownership record proves control of a domain to one account at a time; the
+            # database enforces it, so two accounts verifying at once cannot both win.
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(status="verified"),
+                name="domain_unique_verified_name",
+            ),
+        ]
+        indexes = [
+            # The re-verification job claims rows WHERE next_check_at <= now ORDER BY next_check_at.
+            models.Index(fields=["next_check_at"], name="domain_next_check_idx"),
         ]
 
     def __str__(self) -> str:
@@ -31,3 +74,110 @@ class Domain(TenantModel):
     @property
     def unicode_name(self) -> str:
         return to_unicode(self.name)
+
+    @property
+    def failures_left(self) -> int:
+        """Definite failures on further days before a verified domain becomes failed."""
+        return max(FAILURES_TO_FAIL - self.consecutive_failures, 0)
+
+
+class DkimKey(TenantModel):
+    """An RSA-2048 key pair a domain's mail is signed with, published under its selector.
+
+    The private key is Fernet ciphertext (warmup_site.crypto) and is never rendered anywhere.
+    """
+
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active (mail is signed with it)"
+        NEXT = "next", "Next (published, waiting to verify)"
+        RETIRED = "retired", "Retired"
+
+    tenant_field = "domain__account"
+
+    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="dkim_keys")
+    selector = models.CharField(max_length=63)
+    public_key = models.TextField(help_text="Base64 DER SubjectPublicKeyInfo, as in p= of DKIM.")
+    private_key = EncryptedTextField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain", "selector"], name="dkimkey_unique_domain_selector"
+            ),
+            models.UniqueConstraint(
+                fields=["domain"], condition=Q(state="active"), name="dkimkey_one_active"
+            ),
+            models.UniqueConstraint(
+                fields=["domain"], condition=Q(state="next"), name="dkimkey_one_next"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.selector} ({self.get_state_display()})"
+
+    @property
+    def record_value(self) -> str:
+        return f"v=DKIM1; k=rsa; p={self.public_key}"
+
+
+class DomainRecord(TenantModel):
+    """One DNS record a customer publishes for a domain, and what the last check found."""
+
+    class Kind(models.TextChoices):
+        OWNERSHIP = "ownership", "Ownership"
+        SPF = "spf", "SPF"
+        DKIM = "dkim", "DKIM"
+        DMARC = "dmarc", "DMARC"
+        RETURN_PATH = "return_path", "Return path"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Not checked yet"
+        OK = "ok", "OK"
+        MISSING = "missing", "Missing"
+        MISMATCH = "mismatch", "Needs a change"
+        ERROR = "error", "Could not check"
+
+    tenant_field = "domain__account"
+
+    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="records")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    type = models.CharField(max_length=8, help_text="DNS record type: TXT or CNAME.")
+    host = models.CharField(max_length=253, help_text="Fully qualified name, A-labels.")
+    value = models.TextField(help_text="What to publish.")
+    required = models.BooleanField(
+        default=True, help_text="Must be ok for the domain to be verified."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    dkim_key = models.OneToOneField(
+        DkimKey, null=True, blank=True, on_delete=models.CASCADE, related_name="record"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    found = models.TextField(blank=True, help_text="What DNS returned at the last check.")
+    detail = models.TextField(blank=True, help_text="What is wrong and how to fix it.")
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain", "kind", "host"], name="domainrecord_unique_kind_host"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.type} {self.host}"
+
+    @property
+    def unicode_host(self) -> str:
+        return to_unicode(self.host)
+
+    def relative_host(self, domain_name: str) -> str:
+        """The name as most DNS hosts want it typed: `_dmarc`, or `@` for the domain itself."""
+        if self.host == domain_name:
+            return "@"
+        return self.host.removesuffix("." + domain_name)

@@ -34,4 +34,13 @@ JOBS: list[Job] = [
         daily_at=time(3, 20),
         description="Re-resolve the MX records of cached recipient domains whose TTL expired.",
     ),
+    Job(
+        name="re-verify sending domains",
+        func="domains.tasks.reverify_domains",
+        # Hourly sweep of the domains that are due: each domain is re-checked once a day (new
+        # pending domains hourly in their first week), and temporary DNS failures are retried
+        # after an hour instead of waiting a day.
+        every_minutes=60,
+        description="Re-check the DNS records of every sending domain once a day.",
+    ),
 ]

@@ -207,6 +207,12 @@ WARMUP_DNS_CONCURRENCY = env_int("WARMUP_DNS_CONCURRENCY", 64, minimum=1)
 WARMUP_SMTP_URL = env_str("WARMUP_SMTP_URL")
 WARMUP_SPF_INCLUDE = env_str("WARMUP_SPF_INCLUDE", "_spf.warmup.invalid")
 WARMUP_RETURN_PATH_TARGET = env_str("WARMUP_RETURN_PATH_TARGET", "bounces.warmup.invalid")
+# Verified domains (domains app): <prefix>-<yyyymm>-<4 hex>._domainkey.<domain> for DKIM,
+# <prefix>.<domain> CNAME WARMUP_RETURN_PATH_TARGET for the return path, and how often one
+# domain may be checked on demand ("verify now"; the background job is not limited).
+WARMUP_DKIM_SELECTOR_PREFIX = env_str("WARMUP_DKIM_SELECTOR_PREFIX", "warmup").lower()
+WARMUP_RETURN_PATH_PREFIX = env_str("WARMUP_RETURN_PATH_PREFIX", "bounces").lower()
+WARMUP_VERIFY_MIN_INTERVAL = env_int("WARMUP_VERIFY_MIN_INTERVAL", 60, minimum=1)
 WARMUP_SANDBOX = env_bool("WARMUP_SANDBOX", False)
 
 LOGGING = {

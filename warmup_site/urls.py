@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import AuthTokenView, CurrentAccountView
+from domains.api import DomainViewSet
 from providers.api import ClassifyView, ProviderViewSet
 
 admin.site.site_header = "Warmup operations"
@@ -13,6 +14,7 @@ admin.site.index_title = "Operate domains, IPs, seeds and providers"
 # The API router for /api/v1/. Paths and JSON field names are contracts (DESIGN.md).
 router = DefaultRouter(trailing_slash=True)
 router.register("providers", ProviderViewSet, basename="provider")
+router.register("domains", DomainViewSet, basename="domain")
 
 api_v1 = [
     path("auth/token/", AuthTokenView.as_view(), name="auth-token"),
@@ -26,5 +28,6 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("domains/", include("domains.urls")),
     path("", include("accounts.urls")),
 ]

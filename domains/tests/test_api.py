@@ -1,0 +1,230 @@
+"""/api/v1/domains/ for the owner, a member and an outsider; the JSON contract; query counts."""
+
+import pytest
+
+from domains.models import Domain
+from domains.tests.factories import DomainFactory, publish
+
+RECORD_FIELDS = {"kind", "type", "host", "value", "status", "found", "detail", "required"}
+
+
+@pytest.fixture
+def domain(account):
+    return DomainFactory(account=account, name="example.com")
+
+
+def url(domain=None, action=""):
+    base = "/api/v1/domains/"
+    if domain is None:
+        return base
+    return f"{base}{domain.pk}/{action}"
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "names"),
+    [("owner", ["example.com"]), ("member", ["example.com"]), ("outsider", ["theirs.example"])],
+)
+def test_it_lists_only_the_accounts_domains(db, request, domain, other_account, who, names):
+    DomainFactory(account=other_account, name="theirs.example")
+    client = request.getfixturevalue(f"{who}_api")
+
+    response = client.get(url())
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+    assert [d["name"] for d in response.json()["results"]] == names
+
+
+@pytest.mark.parametrize(("who", "status"), [("owner", 200), ("member", 200), ("outsider", 404)])
+def test_it_shows_a_domain_to_its_account_only(db, request, domain, who, status):
+    client = request.getfixturevalue(f"{who}_api")
+
+    assert client.get(url(domain)).status_code == status
+
+
+def test_it_requires_a_token(anon_api, domain):
+    assert anon_api.get(url()).status_code == 401
+    assert anon_api.get(url(domain)).status_code == 401
+
+
+def test_it_answers_the_contracted_json(owner_api, account):
+    domain = DomainFactory(account=account, name="xn--bcher-kva.de")
+
+    data = owner_api.get(url(domain)).json()
+
+    assert {"id", "name", "status", "verified_at", "records"} <= set(data)
+    assert "warmup" not in data  # issue 6 adds it
+    assert data["id"] == domain.pk
+    assert data["name"] == "xn--bcher-kva.de"
+    assert data["unicode_name"] == "bücher.de"
+    assert data["status"] == "pending"
+    assert data["verified_at"] is None
+    assert [r["kind"] for r in data["records"]] == [
+        "ownership",
+        "spf",
+        "dkim",
+        "dmarc",
+        "return_path",
+    ]
+    assert all(set(r) == RECORD_FIELDS for r in data["records"])
+    assert {r["status"] for r in data["records"]} == {"pending"}
+    assert data["records"][0]["host"] == "_warmup.xn--bcher-kva.de"
+
+
+def test_it_keeps_the_list_queries_constant(owner_api, account, django_assert_num_queries):
+    owner_api.get(url())  # writes the token's last_used_at (at most once a minute)
+
+    def count_queries(expected):
+        # 1 the token with its membership, account and user; 2 the page count;
+        # 3 the page of domains; 4 their records (one prefetch for the whole page)
+        with django_assert_num_queries(expected):
+            response = owner_api.get(url())
+        return response.json()["count"]
+
+    DomainFactory(account=account)
+    assert count_queries(4) == 1
+    DomainFactory.create_batch(9, account=account)
+    assert count_queries(4) == 10
+
+
+# --- adding and removing --------------------------------------------------------------------------
+
+
+def test_it_adds_a_domain(owner_api, account):
+    response = owner_api.post(url(), {"name": "Bücher.DE."})
+
+    assert response.status_code == 201
+    data = response.json()
+    assert data["name"] == "xn--bcher-kva.de"
+    assert len(data["records"]) == 5
+    assert Domain.objects.get(account=account).name == "xn--bcher-kva.de"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("co.uk", "co.uk is a public suffix"),
+        ("example..com", "two dots in a row"),
+        ("", "name: This field may not be blank."),
+    ],
+)
+def test_it_names_the_field_and_the_rule(owner_api, name, message):
+    response = owner_api.post(url(), {"name": name})
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "name"
+    assert message in response.json()["message"]
+    assert not Domain.objects.exists()
+
+
+def test_it_refuses_a_duplicate(owner_api, domain):
+    response = owner_api.post(url(), {"name": "EXAMPLE.com"})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": "example.com is already one of your domains.",
+        "field": "name",
+    }
+
+
+def test_it_lets_only_owners_and_admins_add(member_api, outsider_api, other_account):
+    refused = member_api.post(url(), {"name": "example.com"})
+    added = outsider_api.post(url(), {"name": "example.com"})  # into the outsider's own account
+
+    assert refused.status_code == 403
+    assert "ask an owner or admin" in refused.json()["message"]
+    assert added.status_code == 201
+    assert list(Domain.objects.values_list("account_id", flat=True)) == [other_account.pk]
+
+
+@pytest.mark.parametrize(("who", "status"), [("owner", 204), ("member", 403), ("outsider", 404)])
+def test_it_lets_only_managers_of_the_account_delete(db, request, domain, who, status):
+    client = request.getfixturevalue(f"{who}_api")
+
+    response = client.delete(url(domain))
+
+    assert response.status_code == status
+    assert Domain.objects.filter(pk=domain.pk).exists() == (status != 204)
+
+
+# --- verify now -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("who", "status"), [("owner", 200), ("member", 200), ("outsider", 404)])
+def test_it_lets_members_verify(db, request, dns_server, domain, who, status):
+    publish(dns_server, domain)
+    client = request.getfixturevalue(f"{who}_api")
+
+    response = client.post(url(domain, "verify/"))
+
+    assert response.status_code == status
+    if status == 200:
+        data = response.json()
+        assert data["status"] == "verified"
+        assert data["verified_at"] is not None
+        assert {r["status"] for r in data["records"]} == {"ok"}
+        spf = next(r for r in data["records"] if r["kind"] == "spf")
+        assert "include:_spf.warmup.invalid" in spf["detail"]
+
+
+def test_it_answers_429_with_retry_after_when_verified_too_often(owner_api, domain, settings):
+    settings.WARMUP_VERIFY_MIN_INTERVAL = 60
+    assert owner_api.post(url(domain, "verify/")).status_code == 200
+
+    response = owner_api.post(url(domain, "verify/"))
+
+    assert response.status_code == 429
+    assert 55 <= int(response["Retry-After"]) <= 60
+    assert response.json()["retry_after"] == int(response["Retry-After"])
+    assert "was checked moments ago" in response.json()["message"]
+
+
+def test_it_reports_missing_records_in_words(owner_api, domain):
+    data = owner_api.post(url(domain, "verify/")).json()
+
+    assert data["status"] == "pending"
+    ownership = data["records"][0]
+    assert ownership["status"] == "missing"
+    assert ownership["found"] == "_warmup.example.com does not exist (NXDOMAIN)"
+    assert "Publish the one shown: it proves that this domain is yours" in ownership["detail"]
+    assert data["problem"].startswith("Required records are not right: Ownership missing")
+
+
+# --- DKIM rotation --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("who", "status"), [("owner", 200), ("member", 403), ("outsider", 404)])
+def test_it_lets_managers_rotate_the_dkim_key(db, request, domain, who, status):
+    client = request.getfixturevalue(f"{who}_api")
+
+    response = client.post(url(domain, "dkim/rotate/"))
+
+    assert response.status_code == status
+    if status == 200:
+        dkim = [r for r in response.json()["records"] if r["kind"] == "dkim"]
+        assert [r["required"] for r in dkim] == [True, False]
+        assert dkim[0]["host"] != dkim[1]["host"]
+
+
+def test_it_explains_a_second_rotation(owner_api, domain):
+    owner_api.post(url(domain, "dkim/rotate/"))
+
+    response = owner_api.post(url(domain, "dkim/rotate/"))
+
+    assert response.status_code == 400
+    assert "A new DKIM key is already waiting" in response.json()["message"]
+
+
+def test_it_documents_the_domain_endpoints(client, db):
+    schema = client.get("/api/schema/").content.decode()
+
+    for path in (
+        "/api/v1/domains/",
+        "/api/v1/domains/{id}/",
+        "/api/v1/domains/{id}/verify/",
+        "/api/v1/domains/{id}/dkim/rotate/",
+    ):
+        assert path in schema

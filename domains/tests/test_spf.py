@@ -1,0 +1,355 @@
+"""SPF is evaluated, not grepped: include/redirect chains, limits, errors, the sending-IP hook.
+
+Every test resolves against the real DNS test server.
+"""
+
+import pytest
+
+from domains import spf
+from domains.findings import Status
+from domains.resolution import run_one
+
+OURS = "_spf.warmup.invalid"
+
+
+def check(domain="example.com", ips=()):
+    return run_one(spf.check(domain, include=OURS, ips=ips))
+
+
+def evaluate(domain="example.com", ip="203.0.113.7"):
+    return run_one(spf.evaluate(domain, ip=ip))
+
+
+# --- authorising our include ----------------------------------------------------------------------
+
+
+def test_it_accepts_our_include(dns_server):
+    dns_server.add("example.com", "TXT", f"v=spf1 include:{OURS} ~all")
+
+    finding = check()
+
+    assert finding.status == Status.OK
+    assert f"through include:{OURS}" in finding.detail
+    assert "1 of the 10 DNS lookups" in finding.detail
+    assert finding.value == f"v=spf1 include:{OURS} ~all"
+
+
+def test_it_follows_an_include_chain_to_our_include(dns_server):
+    dns_server.add("example.com", "TXT", "v=spf1 include:_spf.esp.example -all")
+    dns_server.add("_spf.esp.example", "TXT", "v=spf1 include:_nets.esp.example ~all")
+    dns_server.add("_nets.esp.example", "TXT", f"v=spf1 ip4:198.51.100.0/24 include:{OURS} -all")
+
+    finding = check()
+
+    assert finding.status == Status.OK
+    assert f"include:_spf.esp.example → include:_nets.esp.example → include:{OURS}" in (
+        finding.detail
+    )
+    assert "3 of the 10" in finding.detail
+
+
+def test_it_follows_redirect(dns_server):
+    dns_server.add("example.com", "TXT", "v=spf1 redirect=_spf.example.net")
+    dns_server.add("_spf.example.net", "TXT", f"v=spf1 include:{OURS} -all")
+
+    finding = check()
+
+    assert finding.status == Status.OK
+    assert f"redirect=_spf.example.net → include:{OURS}" in finding.detail
+
+
+def test_it_ignores_redirect_when_the_record_ends_in_all(dns_server):
+    dns_server.add("example.com", "TXT", "v=spf1 -all redirect=_spf.example.net")
+    dns_server.add("_spf.example.net", "TXT", f"v=spf1 include:{OURS} -all")
+
+    finding = check()
+
+    assert finding.status == Status.MISMATCH
+    assert finding.value == f"v=spf1 include:{OURS} -all"
+
+
+def test_it_reads_upper_case_records_and_trailing_dots(dns_server):
+    dns_server.add("example.com", "TXT", f"V=SPF1 MX INCLUDE:{OURS.upper()}. ~ALL")
+
+    assert check("EXAMPLE.COM.").status == Status.OK
+
+
+def test_it_joins_split_character_strings(dns_server):
+    dns_server.add("example.com", "TXT", ["v=spf1 ip4:192.0.2.0/24 ", f"include:{OURS} ~all"])
+
+    assert check().status == Status.OK
+
+
+# --- what is wrong and what to publish ------------------------------------------------------------
+
+
+def test_it_offers_a_record_when_there_is_none(dns_server):
+    dns_server.add("example.com", "TXT", "google-site-verification=abc")
+
+    finding = check()
+
+    assert finding.status == Status.MISSING
+    assert finding.value == f"v=spf1 include:{OURS} ~all"
+    assert "has no SPF record" in finding.detail
+
+
+def test_it_merges_our_include_into_the_existing_record(dns_server):
+    dns_server.add("example.com", "TXT", "v=spf1 ip4:192.0.2.1 include:_spf.google.com -all")
+    dns_server.add("_spf.google.com", "TXT", "v=spf1 ip4:74.125.0.0/16 ~all")
+
+    finding = check()
+
+    assert finding.status == Status.MISMATCH
+    assert finding.found == "v=spf1 ip4:192.0.2.1 include:_spf.google.com -all"
+    assert finding.value == f"v=spf1 ip4:192.0.2.1 include:_spf.google.com include:{OURS} -all"
+    assert f"no include:{OURS}" in finding.detail
+    assert "keep your other terms" in finding.detail
+
+
+def test_it_explains_an_include_placed_after_all(dns_server):
+    dns_server.add("example.com", "TXT", f"v=spf1 mx ~all include:{OURS}")
+
+    finding = check()
+
+    assert finding.status == Status.MISMATCH
+    assert "but after ~all" in finding.detail
+    assert finding.value == f"v=spf1 mx include:{OURS} ~all"
+
+
+def test_it_explains_a_failing_qualifier_on_our_include(dns_server):
+    dns_server.add("example.com", "TXT", f"v=spf1 -include:{OURS} ~all")
+
+    finding = check()
+
+    assert finding.status == Status.MISMATCH
+    assert "the '-' in front tells receivers to fail our mail" in finding.detail
+    assert finding.value == f"v=spf1 include:{OURS} ~all"
+
+
+def test_it_reports_two_spf_records_as_permerror(dns_server):
+    dns_server.add("example.com", "TXT", f"v=spf1 include:{OURS} ~all", "v=spf1 ip4:192.0.2.1 -all")
+
+    finding = check()
+
+    assert finding.status == Status.MISMATCH
+    assert "permerror" in finding.detail
+    assert "example.com has 2 SPF records" in finding.detail
+    assert finding.value == f"v=spf1 ip4:192.0.2.1 include:{OURS} ~all"
+
+
+@pytest.mark.parametrize(
+    ("record", "reason"),
+    [
+        (f"v=spf1 ip4:300.1.2.3 include:{OURS} ~all", "'ip4:300.1.2.3' is not a valid ip4 network"),
+        (f"v=spf1 include:{OURS} foo:bar ~all", "'foo:bar' is not an SPF mechanism"),
+        (f"v=spf1 include:{OURS} a:example.com/33 ~all", "prefix length out of range"),
+        (f"v=spf1 include:{OURS} include:localhost ~all", "'include:localhost' does not name"),
+        (f"v=spf1 redirect=a.example redirect=b.example include:{OURS}", "redirect= twice"),
+        (f"v=spf1 exists:%{{z}}.example.com include:{OURS}", "invalid macro"),
+    ],
+)
+def test_it_reports_syntax_errors_as_permerror(dns_server, record, reason):
+    dns_server.add("example.com", "TXT", record)
+
+    finding = check()
+
+    assert finding.status == Status.MISMATCH
+    assert "permerror" in finding.detail
+    assert reason in finding.detail
+
+
+def test_it_ignores_unknown_modifiers_and_exp(dns_server):
+    dns_server.add("example.com", "TXT", f"v=spf1 include:{OURS} ~all exp=why.example.com x-y=z")
+
+    assert check().status == Status.OK
+
+
+def test_it_reports_an_include_of_a_domain_without_spf(dns_server):
+    dns_server.add("example.com", "TXT", f"v=spf1 include:gone.example include:{OURS} ~all")
+
+    finding = check()
+
+    assert finding.status == Status.MISMATCH
+    assert "include:gone.example names a domain without an SPF record" in finding.detail
+
+
+def _includes(dns_server, count: int) -> str:
+    """`count` includes, each of a record that does not match (and costs one more lookup)."""
+    terms = []
+    for n in range(count):
+        dns_server.add(f"s{n}.example", "TXT", f"v=spf1 ip4:198.51.100.{n} -all")
+        terms.append(f"include:s{n}.example")
+    return " ".join(terms)
+
+
+def test_it_allows_exactly_ten_dns_lookups(dns_server):
+    dns_server.add("example.com", "TXT", f"v=spf1 {_includes(dns_server, 9)} include:{OURS} -all")
+
+    finding = check()
+
+    assert finding.status == Status.OK
+    assert "10 of the 10" in finding.detail
+
+
+def test_it_enforces_the_limit_of_ten_dns_lookups(dns_server):
+    dns_server.add("example.com", "TXT", f"v=spf1 {_includes(dns_server, 10)} include:{OURS} -all")
+
+    finding = check()
+
+    assert finding.status == Status.MISMATCH
+    assert "more than 10 DNS lookups" in finding.detail
+    assert f"include:{OURS}" in finding.detail  # the term that passed the limit
+
+
+def test_it_counts_lookups_inside_includes(dns_server):
+    dns_server.add("example.com", "TXT", f"v=spf1 a mx include:nested.example include:{OURS} -all")
+    dns_server.add("nested.example", "TXT", f"v=spf1 {_includes(dns_server, 7)} -all")
+
+    finding = check()
+
+    # a, mx, include:nested + 7 inside it = 10 before ours: ours is the 11th
+    assert finding.status == Status.MISMATCH
+    assert "more than 10 DNS lookups" in finding.detail
+
+
+def test_it_treats_a_temporary_failure_in_an_include_chain_as_an_error(dns_server):
+    dns_server.add("example.com", "TXT", f"v=spf1 include:_spf.esp.example include:{OURS} ~all")
+    dns_server.fail("_spf.esp.example", "SERVFAIL")
+
+    finding = check()
+
+    assert finding.status == Status.ERROR
+    assert "_spf.esp.example" in finding.detail
+    assert "SERVFAIL" in finding.detail
+
+
+# --- the account's sending IPs (through the hook) -------------------------------------------------
+
+
+@pytest.fixture
+def sending_ips(monkeypatch):
+    """Register a sending-IP source the way the ips app does in its AppConfig.ready()."""
+    ips: list[str] = []
+    monkeypatch.setattr(spf, "sending_ip_sources", [lambda account: ips])
+    return ips
+
+
+def test_it_collects_sending_ips_from_every_registered_source(monkeypatch, account):
+    monkeypatch.setattr(
+        spf,
+        "sending_ip_sources",
+        [lambda a: ["203.0.113.7", " 2001:DB8::25 "], lambda a: ["203.0.113.7", "192.0.2.9"]],
+    )
+
+    assert spf.account_sending_ips(account) == ["203.0.113.7", "2001:db8::25", "192.0.2.9"]
+
+
+def test_it_authorises_sending_ips_by_ip4_and_ip6_networks(dns_server):
+    dns_server.add("example.com", "TXT", "v=spf1 ip4:203.0.113.0/24 ip6:2001:db8::/32 -all")
+
+    finding = check(ips=["203.0.113.7", "2001:db8::25"])
+
+    assert finding.status == Status.OK
+    assert "203.0.113.7 by ip4:203.0.113.0/24" in finding.detail
+    assert "2001:db8::25 by ip6:2001:db8::/32" in finding.detail
+
+
+def test_it_names_the_sending_ips_a_record_does_not_authorise(dns_server):
+    dns_server.add("example.com", "TXT", "v=spf1 ip4:203.0.113.0/25 ~all")
+
+    finding = check(ips=["203.0.113.7", "203.0.113.200"])
+
+    assert finding.status == Status.MISMATCH
+    assert "203.0.113.200 (softfail)" in finding.detail
+    assert "203.0.113.7" not in finding.detail.split("either:")[1]
+
+
+@pytest.mark.parametrize(
+    ("record", "result"),
+    [
+        ("v=spf1 ip4:203.0.113.7 -all", "pass"),
+        ("v=spf1 ip4:203.0.113.0/24 -all", "pass"),
+        ("v=spf1 ip4:203.0.113.8/32 -all", "fail"),
+        ("v=spf1 -ip4:203.0.113.0/24 +all", "fail"),
+        ("v=spf1 ~ip4:203.0.113.0/24 +all", "softfail"),
+        ("v=spf1 ?ip4:203.0.113.0/24 +all", "neutral"),
+        ("v=spf1 ip6:2001:db8::/32", "neutral"),  # no match, no all
+        ("v=spf1 a -all", "pass"),
+        ("v=spf1 a:mail.example.com/28 -all", "pass"),
+        ("v=spf1 a:mail.example.com -all", "fail"),
+        ("v=spf1 mx -all", "fail"),  # the MX host is 203.0.113.20
+        ("v=spf1 mx/24 -all", "pass"),
+        ("v=spf1 exists:%{i}._ip.example.com -all", "pass"),
+        ("v=spf1 exists:%{ir}.%{v}._rev.example.com -all", "pass"),
+        ("v=spf1 exists:%{l}.%{d2} -all", "fail"),
+        ("v=spf1 include:_spf.warmup.invalid -all", "pass"),
+        ("v=spf1 redirect=_spf.warmup.invalid", "pass"),
+        ("v=spf1 ptr -all", "fail"),  # counted, never matches (RFC 7208 §5.5)
+    ],
+)
+def test_it_evaluates_mechanisms_for_an_ip(dns_server, record, result):
+    dns_server.add("example.com", "TXT", record)
+    dns_server.add("example.com", "A", "203.0.113.7")
+    dns_server.add("mail.example.com", "A", "203.0.113.1")
+    dns_server.add("example.com", "MX", (10, "mx1.example.com"))
+    dns_server.add("mx1.example.com", "A", "203.0.113.20")
+    dns_server.add("203.0.113.7._ip.example.com", "A", "127.0.0.2")
+    dns_server.add("7.113.0.203.in-addr._rev.example.com", "A", "127.0.0.2")
+    dns_server.add(OURS, "TXT", "v=spf1 ip4:203.0.113.0/24 -all")
+
+    assert evaluate().result == result
+
+
+def test_it_evaluates_ipv6_with_dual_cidr(dns_server):
+    dns_server.add("example.com", "TXT", "v=spf1 a//64 -all")
+    dns_server.add("example.com", "AAAA", "2001:db8:1:2::1")
+
+    assert evaluate(ip="2001:db8:1:2::99").result == "pass"
+    assert evaluate(ip="2001:db8:1:3::99").result == "fail"
+
+
+def test_it_limits_void_lookups(dns_server):
+    dns_server.add("example.com", "TXT", "v=spf1 a:v1.example a:v2.example a:v3.example +all")
+
+    outcome = evaluate()
+
+    assert outcome.result == "permerror"
+    assert "more than 2 of its lookups found nothing" in outcome.reason
+
+
+def test_it_limits_mx_hosts(dns_server):
+    dns_server.add("example.com", "TXT", "v=spf1 mx -all")
+    dns_server.add("example.com", "MX", *[(n, f"mx{n}.example.com") for n in range(11)])
+
+    outcome = evaluate()
+
+    assert outcome.result == "permerror"
+    assert "11 MX hosts" in outcome.reason
+
+
+def test_it_reports_no_spf_as_none(dns_server):
+    assert evaluate().result == "none"
+
+
+def test_it_authorises_through_the_hook_in_a_domain_check(dns_server, sending_ips, account):
+    from domains import services
+    from domains.models import DomainRecord
+    from domains.tests.factories import DomainFactory, publish
+
+    sending_ips.append("203.0.113.7")
+    domain = DomainFactory(account=account, name="example.com")
+    publish(dns_server, domain, spf="v=spf1 ip4:203.0.113.0/24 -all")
+
+    services.domains_check(domain_ids=[domain.pk])
+
+    record = DomainRecord.objects.get(domain=domain, kind="spf")
+    assert record.status == "ok"
+    assert "203.0.113.7 by ip4:203.0.113.0/24" in record.detail
+
+
+def test_it_merges_two_records_and_keeps_one_redirect():
+    merged = spf.merged_record(
+        ["v=spf1 mx redirect=_spf.example.net", "v=spf1 mx ip4:192.0.2.1"], OURS
+    )
+
+    assert merged == f"v=spf1 mx ip4:192.0.2.1 include:{OURS} redirect=_spf.example.net"
