@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "accounts",
     "providers",
     "domains",
+    "ips",
 ]
 
 MIDDLEWARE = [
@@ -208,6 +209,12 @@ WARMUP_SMTP_URL = env_str("WARMUP_SMTP_URL")
 WARMUP_SPF_INCLUDE = env_str("WARMUP_SPF_INCLUDE", "_spf.warmup.invalid")
 WARMUP_RETURN_PATH_TARGET = env_str("WARMUP_RETURN_PATH_TARGET", "bounces.warmup.invalid")
 WARMUP_SANDBOX = env_bool("WARMUP_SANDBOX", False)
+# Dedicated IPs (ips app): the DNS blocklists every IP is checked against before and during
+# warm-up, and how often IPs that are sending are re-checked.
+WARMUP_DNSBL_ZONES = env_list(
+    "WARMUP_DNSBL_ZONES", "zen.spamhaus.org,bl.spamcop.net,b.barracudacentral.org"
+)
+WARMUP_IP_RECHECK_HOURS = env_int("WARMUP_IP_RECHECK_HOURS", 6, minimum=1)
 
 LOGGING = {
     "version": 1,
