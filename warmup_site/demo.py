@@ -7,6 +7,7 @@ from importlib import import_module
 
 LOADERS = [
     "accounts.demo.load",
+    "ips.demo.load",
 ]
 
 

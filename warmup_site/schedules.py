@@ -34,4 +34,11 @@ JOBS: list[Job] = [
         daily_at=time(3, 20),
         description="Re-resolve the MX records of cached recipient domains whose TTL expired.",
     ),
+    Job(
+        name="check dedicated IPs (reverse DNS and blocklists)",
+        func="ips.tasks.check_due_ips",
+        every_minutes=15,
+        description="Check new IPs until they pass (then their warm-up starts) and re-check "
+        "every sending IP's PTR and DNS blocklists every WARMUP_IP_RECHECK_HOURS.",
+    ),
 ]

@@ -1,0 +1,201 @@
+"""Delivery-event ingestion: store a batch once, count only what is new, all or nothing.
+
+A batch (validated beforehand by ips.inputs.events_parse) is written in one transaction:
+
+1. the events, with `INSERT … ON CONFLICT (account_id, event_id) DO NOTHING RETURNING event_id`
+   in chunks — the database says which events are new, so a re-sent batch, or two copies of
+   one batch arriving at once, are stored and counted exactly once;
+2. the per-(IP, provider, day) counters, with one upsert per chunk of day rows that adds this
+   batch's new events to what is there (`delivered = delivered + excluded.delivered`).
+
+Rows are written in a fixed order (events by id, day rows by key) so that concurrent batches
+lock in the same order and cannot deadlock. The response is sent after the commit: an accepted
+batch is durable.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ips.inputs import EventInput
+from ips.models import DedicatedIp, DeliveryEvent, IpWarmup, IpWarmupDay, utc_day
+from providers import responses
+from providers.models import MailboxProvider, SmtpResponseRule
+from providers.services import addresses_provider
+
+# Rows per statement: 15 parameters per event stays far below SQLite's 32,766 and PostgreSQL's
+# 65,535 parameters per statement.
+CHUNK = 1000
+
+# Which day counter a rule's category adds to (soft bounces are only "deferred"/"bounced").
+CATEGORY_COUNTER = {
+    SmtpResponseRule.Category.THROTTLED: "throttled",
+    SmtpResponseRule.Category.BLOCKED: "blocked",
+    SmtpResponseRule.Category.BLOCKLISTED: "blocklisted",
+    SmtpResponseRule.Category.HARD_BOUNCE: "hard_bounced",
+}
+TYPE_COUNTER = {
+    DeliveryEvent.Type.DELIVERED: "delivered",
+    DeliveryEvent.Type.DEFERRED: "deferred",
+    DeliveryEvent.Type.BOUNCED: "bounced",
+    DeliveryEvent.Type.COMPLAINT: "complaints",
+}
+CLASSIFIED_TYPES = frozenset({DeliveryEvent.Type.DEFERRED, DeliveryEvent.Type.BOUNCED})
+
+_COLUMNS = (
+    "account_id",
+    "event_id",
+    "type",
+    "ip_address",
+    "ip_id",
+    "provider_id",
+    "sender_domain",
+    "recipient",
+    "smtp_code",
+    "enhanced_status",
+    "response",
+    "category",
+    "rule_id",
+    "timestamp",
+    "received_at",
+)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    received: int
+    stored: int
+    duplicates: int
+
+
+def _usable_ips(*, account, addresses: Sequence[str]) -> dict[str, int]:
+    """address → IP id, for our IPs this account sends from: its own pools and shared pools.
+    Another account's IP counts as unknown (stored, not counted) and reveals nothing."""
+    rows = DedicatedIp.objects.filter(
+        Q(pool__account=account) | Q(pool__account__isnull=True), address__in=list(addresses)
+    ).values_list("address", "id")
+    return dict(rows)
+
+
+def events_ingest(
+    *, account, events: Sequence[EventInput], now: datetime | None = None
+) -> IngestResult:
+    now = now or timezone.now()
+    received = len(events)
+    unique: dict[str, EventInput] = {}
+    for event in events:
+        unique.setdefault(event.event_id, event)  # the first copy in a batch wins
+    batch = [unique[key] for key in sorted(unique)]
+
+    ip_ids = _usable_ips(account=account, addresses={e.ip for e in batch})
+    slugs = addresses_provider(addresses=[e.recipient for e in batch])
+    provider_ids = dict(MailboxProvider.objects.values_list("slug", "id"))
+    warmups = (
+        {
+            (ip_id, provider_id): warmup_id
+            for warmup_id, ip_id, provider_id in IpWarmup.objects.filter(
+                ip_id__in=list(ip_ids.values())
+            ).values_list("id", "ip_id", "provider_id")
+        }
+        if ip_ids
+        else {}
+    )
+    rules = responses.rules_load() if any(e.type in CLASSIFIED_TYPES for e in batch) else []
+
+    adapt = connection.ops.adapt_datetimefield_value
+    received_at = adapt(now)
+    rows, counted = [], {}
+    for event, slug in zip(batch, slugs, strict=True):
+        ip_id = ip_ids.get(event.ip)
+        provider_id = provider_ids.get(slug)
+        category, rule_id = "", None
+        if event.type in CLASSIFIED_TYPES and (event.response or event.enhanced_status):
+            rule = responses.response_classify(
+                rules=rules,
+                provider=slug,
+                smtp_code=event.smtp_code,
+                enhanced_status=event.enhanced_status,
+                response=event.response,
+            )
+            if rule is not None:
+                category, rule_id = rule.category, rule.id
+        rows.append(
+            (
+                account.pk,
+                event.event_id,
+                event.type,
+                event.ip,
+                ip_id,
+                provider_id,
+                event.sender_domain,
+                event.recipient,
+                event.smtp_code,
+                event.enhanced_status,
+                event.response,
+                category,
+                rule_id,
+                adapt(event.timestamp),
+                received_at,
+            )
+        )
+        warmup_id = warmups.get((ip_id, provider_id))
+        if warmup_id is not None:
+            counted[event.event_id] = (warmup_id, utc_day(event.timestamp), event.type, category)
+
+    with transaction.atomic():
+        new_ids: set[str] = set()
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), CHUNK):
+                new_ids.update(_insert(cursor, rows[start : start + CHUNK]))
+            totals: dict[tuple[int, object], dict[str, int]] = defaultdict(
+                lambda: dict.fromkeys(IpWarmupDay.COUNTERS, 0)
+            )
+            for event_id in new_ids:
+                key = counted.get(event_id)
+                if key is None:
+                    continue
+                warmup_id, day, kind, category = key
+                counters = totals[(warmup_id, day)]
+                counters[TYPE_COUNTER[kind]] += 1
+                if category in CATEGORY_COUNTER:
+                    counters[CATEGORY_COUNTER[category]] += 1
+            keys = sorted(totals)
+            for start in range(0, len(keys), CHUNK):
+                _add_counters(cursor, [(key, totals[key]) for key in keys[start : start + CHUNK]])
+    stored = len(new_ids)
+    return IngestResult(received=received, stored=stored, duplicates=received - stored)
+
+
+def _insert(cursor, rows: list[tuple]) -> list[str]:
+    table = connection.ops.quote_name(DeliveryEvent._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
+    one = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+    cursor.execute(
+        f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(rows))} "
+        "ON CONFLICT (account_id, event_id) DO NOTHING RETURNING event_id",
+        [value for row in rows for value in row],
+    )
+    return [r[0] for r in cursor.fetchall()]
+
+
+def _add_counters(cursor, items: list[tuple[tuple[int, object], dict[str, int]]]) -> None:
+    table = connection.ops.quote_name(IpWarmupDay._meta.db_table)
+    counters = IpWarmupDay.COUNTERS
+    one = "(%s, %s, NULL, 0, 0, " + ", ".join(["%s"] * len(counters)) + ")"
+    params = []
+    for (warmup_id, day), values in items:
+        params.extend((warmup_id, day, *(values[c] for c in counters)))
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in counters)
+    cursor.execute(
+        f"INSERT INTO {table} (warmup_id, day, cap, routed, last_claim, {', '.join(counters)}) "
+        f"VALUES {', '.join([one] * len(items))} "
+        f"ON CONFLICT (warmup_id, day) DO UPDATE SET {updates}",
+        params,
+    )
