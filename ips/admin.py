@@ -36,6 +36,11 @@ class IpPoolForm(forms.ModelForm):
         model = IpPool
         fields = ["account", "name", "is_default", "overflow_pool", "description"]
 
+    def _get_validation_exclusions(self):
+        # Saving moves the default flag from the previous default pool (ip_pool_save): the
+        # one-default constraints hold after the save, not before it.
+        return {*super()._get_validation_exclusions(), "is_default"}
+
     def clean(self):
         cleaned = super().clean()
         try:

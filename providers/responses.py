@@ -39,9 +39,9 @@ def parse_status_range(text: str) -> tuple[Status, Status] | None:
     text = text.strip()
     if not text:
         return None
-    low_text, _, high_text = text.partition("-")
+    low_text, dash, high_text = text.partition("-")
     low = parse_status(low_text)
-    high = parse_status(high_text) if high_text else low
+    high = parse_status(high_text) if dash else low
     if low is None or high is None:
         raise ValueError(
             f"{text!r} is not an enhanced status code (4.7.28) or a range (5.7.606-5.7.649)"

@@ -232,6 +232,14 @@ def ips_readiness_check(*, ips: list[DedicatedIp]) -> dict[str, int]:
     now = timezone.now()
     names = {name: kind for name, kind in check_names()}
     with transaction.atomic():
+        # The lookups took a while: work on the rows as they are now (an override, a retirement
+        # or another worker may have changed them), locked until the batch is written.
+        ips = list(
+            DedicatedIp.objects.select_for_update()
+            .filter(pk__in=[ip.pk for ip in ips])
+            .exclude(state=DedicatedIp.State.RETIRED)
+            .order_by("pk")
+        )
         previous = {
             (c.ip_id, c.name): c for c in IpCheck.objects.select_for_update().filter(ip__in=ips)
         }
