@@ -82,6 +82,10 @@ TEMPLATES = [
     },
 ]
 
+# The API's hot paths (token lookup, routing) run as prepared statements on PostgreSQL
+# (warmup_site/db.py); turn off behind a connection pooler in transaction mode.
+WARMUP_DB_PREPARED_STATEMENTS = env_bool("WARMUP_DB_PREPARED_STATEMENTS", True)
+
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
@@ -215,6 +219,9 @@ WARMUP_DNSBL_ZONES = env_list(
     "WARMUP_DNSBL_ZONES", "zen.spamhaus.org,bl.spamcop.net,b.barracudacentral.org"
 )
 WARMUP_IP_RECHECK_HOURS = env_int("WARMUP_IP_RECHECK_HOURS", 6, minimum=1)
+# Routing keeps each account's pool and IP configuration per process this long (0: never);
+# caps, suspensions and readiness are checked by every claim regardless (ips/services/routing.py).
+WARMUP_ROUTING_CACHE_SECONDS = env_int("WARMUP_ROUTING_CACHE_SECONDS", 5, minimum=0)
 
 LOGGING = {
     "version": 1,

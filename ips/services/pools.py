@@ -10,6 +10,7 @@ from accounts.models import Account
 from domains.models import Domain
 from ips.addresses import normalise_ip
 from ips.models import DedicatedIp, DomainPoolPin, IpPool, IpWarmup
+from ips.services.routing import routing_cache_clear
 from ips.services.warmup import ip_warmups_sync
 from warmup_site.errors import ApplicationError
 from warmup_site.hostnames import normalise_domain
@@ -62,6 +63,7 @@ def ip_pool_save(
         siblings.filter(is_default=True).update(is_default=False)
     pool.is_default = is_default
     pool.save()
+    routing_cache_clear()  # a shared pool concerns every account
     return pool
 
 
@@ -87,6 +89,7 @@ def domain_pool_pin_set(*, domain: Domain, pool: IpPool | None) -> DomainPoolPin
     """Route one sending domain through `pool` (its account's, or a shared one); None unpins."""
     if pool is None:
         DomainPoolPin.objects.filter(domain=domain).delete()
+        routing_cache_clear(account_id=domain.account_id)
         return None
     if pool.account_id is not None and pool.account_id != domain.account_id:
         raise ApplicationError(
@@ -94,6 +97,7 @@ def domain_pool_pin_set(*, domain: Domain, pool: IpPool | None) -> DomainPoolPin
             field="pool",
         )
     pin, _ = DomainPoolPin.objects.update_or_create(domain=domain, defaults={"pool": pool})
+    routing_cache_clear(account_id=domain.account_id)
     return pin
 
 
@@ -137,6 +141,7 @@ def ip_create(
                 transaction.on_commit(lambda: _enqueue_check(ip.pk))
     except IntegrityError:
         raise ApplicationError(f"{address} is already in a pool.", field="address") from None
+    routing_cache_clear()
     return ip
 
 
@@ -154,4 +159,5 @@ def ip_retire(*, ip: DedicatedIp) -> DedicatedIp:
     ip.next_check_at = None
     ip.save(update_fields=["state", "state_changed_at", "next_check_at"])
     IpWarmup.objects.filter(ip=ip).update(state=IpWarmup.State.PAUSED, updated_at=timezone.now())
+    routing_cache_clear()
     return ip

@@ -15,20 +15,31 @@ shared pool's IP), or no_route with a sentence in `detail`. Nothing ever waits.
 
 Exactness. A cap lives in the day row of its (IP, provider) — `IpWarmupDay.cap` — and routing
 changes `routed` only with one conditional UPDATE per (IP, provider) group that grants
-min(wanted, allowance - routed) and reports the grant through RETURNING. Each statement commits
-on its own (no transaction spans a request), so row locks are held for one statement and two
-requests never wait on each other in a cycle. The database also refuses routed > cap with a
-check constraint. Database work per request: one query for the pools, one for the candidate
-IPs, one UPDATE per (IP, provider) group used, and on the first request of a day for a group
-one statement to open its day row — never one per recipient.
+min(wanted, allowance - routed) and reports the grant through RETURNING. The same statement
+checks, as of that moment, that the IP may send at all: the warm-up is in a routable state and
+not suspended, the IP is routable, has not failed its readiness checks and is still in the
+pool routing picked it from. Each statement commits on its own (no transaction spans a
+request), so a row lock is held for one statement and requests never wait on each other in a
+cycle. The database refuses routed > cap with a check constraint as well.
+
+The configuration — which pools an account routes through, their IPs and warm-up stages — is
+read in one statement and kept per process for WARMUP_ROUTING_CACHE_SECONDS (default 5): it
+only decides which rows to *try*, in which order; every fact that must hold at once (caps, the
+pace, suspensions, pauses, readiness, pool membership) is checked by the claim itself. A new
+IP, pool or pin is therefore used within seconds; a suspension or a cut cap applies to the
+next claim. Database work per request: one claim per (IP, provider) group used, plus, when the
+cache is cold, one statement for the configuration, one for the domain's pin and, on the first
+request of a day, one to open that day's rows — never one per recipient.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -46,9 +57,14 @@ from ips.models import (
 from ips.services.warmup import DEFAULT_PROFILE, warm_day_cap
 from providers import registry
 from providers.services import addresses_provider
+from warmup_site import db
 
 WARMING, WARM, OVERFLOW, SHARED, NO_ROUTE = "warming", "warm", "overflow", "shared", "no_route"
 REASONS = (WARMING, WARM, OVERFLOW, SHARED, NO_ROUTE)
+PHASE_STATES = {
+    phase: tuple(state for state, p in ROUTING_PHASE.items() if p == phase)
+    for phase in (WARMING, WARM)
+}
 # A warm IP's growth allowance looks at its peak over this many previous days.
 PEAK_DAYS = 7
 
@@ -71,7 +87,7 @@ class Route:
 
 @dataclass(slots=True)
 class Candidate:
-    """One (IP, provider) routing may claim from, as read at the start of the request."""
+    """One (IP, provider) routing may claim from, as last read."""
 
     warmup_id: int
     address: str
@@ -82,12 +98,14 @@ class Candidate:
     stage: int
     daily_cap: int
     cap: int | None  # today's cap; None until the day is opened
-    routed: int
+    routed: int  # as read, plus what this process claimed since
     pacing_hours: int
     floor: int
     max_daily_growth: float
     engaged_days_start: int
     engaged_days_step: int
+    # The (day, hour) in which a claim found nothing: not tried again until then or a re-read.
+    exhausted: tuple[date, int] | None = None
 
     def engaged_limit(self) -> int:
         return self.engaged_days_start + self.engaged_days_step * max(self.stage - 1, 0)
@@ -114,10 +132,30 @@ class PoolRef:
     account_id: int | None
     is_default: bool
     overflow_pool_id: int | None
-    pinned: bool
 
 
-def _sql():
+@dataclass
+class Config:
+    """One account's routing configuration, as read at `read_at` for the UTC day `today`."""
+
+    read_at: datetime
+    today: date
+    pools: list[PoolRef]
+    # (pool id, provider slug, phase) → candidates, least used first
+    candidates: dict[tuple[int, str, str], list[Candidate]]
+    pins: dict[str, int | None] = field(default_factory=dict)  # sender domain → pool id
+
+
+# --- SQL ------------------------------------------------------------------------------------------
+
+
+def _literals(values) -> str:
+    # Only constant enum values from this module, never input: safe to inline, and it keeps
+    # the statement text fixed so that it can be prepared.
+    return ", ".join("'" + str(value).replace("'", "''") + "'" for value in values)
+
+
+def _sql() -> dict[str, str]:
     """The statements, built once from the models' table names."""
     q = connection.ops.quote_name
     pool, pin = q(IpPool._meta.db_table), q(DomainPoolPin._meta.db_table)
@@ -129,30 +167,30 @@ def _sql():
     counters = ", ".join(IpWarmupDay.COUNTERS)
     zeros = ", ".join("0" for _ in IpWarmupDay.COUNTERS)
     return {
-        # Every pool routing might use for this account: its own and the shared ones, with
-        # whether the sender domain pins it.
-        "pools": f"""
+        # Every pool this account may route through (its own and the shared ones) with their
+        # routable (IP, provider) rows and today's day rows. A pool without routable IPs still
+        # comes back (with NULLs): its overflow pool counts. Indexes: ippool.account_id,
+        # dedicatedip.pool_id, ipwarmup (ip, provider), ipwarmupday (warmup, day).
+        "read": f"""
             SELECT p.id, p.name, p.account_id, p.is_default, p.overflow_pool_id,
-                   EXISTS (SELECT 1 FROM {pin} pin JOIN {domain} d ON d.id = pin.domain_id
-                           WHERE pin.pool_id = p.id AND d.account_id = %(account)s
-                             AND d.name = %(domain)s) AS pinned
-            FROM {pool} p
-            WHERE p.account_id = %(account)s OR p.account_id IS NULL
-        """,
-        # The routable (IP, provider) rows of the chosen pools, with today's day row.
-        "candidates": f"""
-            SELECT w.id, ip.address, ip.pool_id, pr.slug, w.state, w.stage, w.daily_cap,
-                   d.cap, d.routed, prof.pacing_hours, prof.floor, prof.max_daily_growth,
+                   w.id, ip.address, pr.slug, w.state, w.stage, w.daily_cap, d.cap, d.routed,
+                   prof.pacing_hours, prof.floor, prof.max_daily_growth,
                    prof.engaged_days_start, prof.engaged_days_step
-            FROM {warmup} w
-            JOIN {ip} ip ON ip.id = w.ip_id
-            JOIN {provider} pr ON pr.id = w.provider_id
+            FROM {pool} p
+            LEFT JOIN {ip} ip ON ip.pool_id = p.id
+                AND ip.state IN ({_literals(ROUTABLE_IP_STATES)})
+                AND ip.readiness <> '{DedicatedIp.Readiness.FAILED}'
+            LEFT JOIN {warmup} w ON w.ip_id = ip.id
+                AND w.state IN ({_literals(ROUTING_PHASE)})
+            LEFT JOIN {provider} pr ON pr.id = w.provider_id
             LEFT JOIN {profile} prof ON prof.provider_id = w.provider_id
             LEFT JOIN {day} d ON d.warmup_id = w.id AND d.day = %(today)s
-            WHERE ip.pool_id IN ({{pools}}) AND pr.slug IN ({{providers}})
-              AND w.state IN ({{states}}) AND ip.state IN ({{ip_states}})
-              AND ip.readiness <> %(failed)s
-              AND (w.suspended_until IS NULL OR w.suspended_until <= %(now)s)
+            WHERE p.account_id = %(account)s OR p.account_id IS NULL
+        """,
+        # The pool a sender domain of this account is pinned to, if any.
+        "pin": f"""
+            SELECT pn.pool_id FROM {pin} pn JOIN {domain} dm ON dm.id = pn.domain_id
+            WHERE dm.account_id = %(account)s AND dm.name = %(domain)s
         """,
         "peaks": f"""
             SELECT warmup_id, MAX(routed) FROM {day}
@@ -172,7 +210,8 @@ def _sql():
         # read the row as it was before this statement (SQL semantics, PostgreSQL and SQLite),
         # so last_claim holds exactly what routed grew by, and RETURNING reports it. Under
         # concurrency PostgreSQL re-evaluates WHERE and SET on the newest row version after
-        # waiting for the row lock; SQLite runs one writer at a time.
+        # waiting for the row lock; SQLite runs one writer at a time. The EXISTS re-checks,
+        # now, everything the cached configuration may have missed.
         "claim": f"""
             UPDATE {day}
             SET last_claim = CASE WHEN routed + %(want)s <= {allowed}
@@ -181,19 +220,27 @@ def _sql():
                               THEN routed + %(want)s ELSE {allowed} END
             WHERE warmup_id = %(warmup)s AND day = %(today)s AND cap IS NOT NULL
               AND routed < {allowed}
+              AND EXISTS (
+                SELECT 1 FROM {warmup} w JOIN {ip} ip ON ip.id = w.ip_id
+                WHERE w.id = %(warmup)s AND w.state IN (%(state1)s, %(state2)s)
+                  AND (w.suspended_until IS NULL OR w.suspended_until <= %(now)s)
+                  AND ip.pool_id = %(pool)s
+                  AND ip.state IN ({_literals(ROUTABLE_IP_STATES)})
+                  AND ip.readiness <> '{DedicatedIp.Readiness.FAILED}'
+              )
             RETURNING last_claim
         """,
     }
 
 
-_STATEMENTS: dict[str, str] | None = None
+_STATEMENTS: dict[str, dict[str, str]] = {}
 
 
 def _statements() -> dict[str, str]:
-    global _STATEMENTS
-    if _STATEMENTS is None:
-        _STATEMENTS = _sql()
-    return _STATEMENTS
+    vendor = connection.vendor
+    if vendor not in _STATEMENTS:
+        _STATEMENTS[vendor] = _sql()
+    return _STATEMENTS[vendor]
 
 
 def _placeholders(prefix: str, values: Sequence, params: dict) -> str:
@@ -205,30 +252,98 @@ def _placeholders(prefix: str, values: Sequence, params: dict) -> str:
     return ", ".join(names)
 
 
-# --- reading the configuration ----------------------------------------------------------------
+# --- the configuration, cached per process --------------------------------------------------------
+
+_cache: dict[int, Config] = {}
+_cache_lock = threading.Lock()
 
 
-def _pools(cursor, *, account_id: int, sender_domain: str) -> list[PoolRef]:
-    cursor.execute(_statements()["pools"], {"account": account_id, "domain": sender_domain})
-    return [
-        PoolRef(
-            id=r[0],
-            name=r[1],
-            account_id=r[2],
-            is_default=bool(r[3]),
-            overflow_pool_id=r[4],
-            pinned=bool(r[5]),
+def routing_cache_clear(*, account_id: int | None = None) -> None:
+    """Forget cached configurations (one account's, or all): the next request reads afresh.
+
+    Services that change pools, IPs or pins call it, so that this process sees the change at
+    once; other processes see it within WARMUP_ROUTING_CACHE_SECONDS.
+    """
+    with _cache_lock:
+        if account_id is None:
+            _cache.clear()
+        else:
+            _cache.pop(account_id, None)
+
+
+def _read(cursor, *, account_id: int, today: date, now: datetime) -> Config:
+    db.execute(
+        cursor,
+        _statements()["read"],
+        {"account": account_id, "today": today},
+        name="warmup_route_read",
+    )
+    pools: dict[int, PoolRef] = {}
+    candidates: dict[tuple[int, str, str], list[Candidate]] = {}
+    default = DEFAULT_PROFILE
+    for r in cursor.fetchall():
+        if r[0] not in pools:
+            pools[r[0]] = PoolRef(
+                id=r[0], name=r[1], account_id=r[2], is_default=bool(r[3]), overflow_pool_id=r[4]
+            )
+        if r[5] is None:
+            continue  # a pool, or an IP, without routable warm-ups
+        phase = ROUTING_PHASE[r[8]]
+        candidate = Candidate(
+            warmup_id=r[5],
+            address=r[6],
+            pool_id=r[0],
+            provider=r[7],
+            phase=phase,
+            cooling=r[8] == IpWarmup.State.COOLING,
+            stage=r[9],
+            daily_cap=r[10],
+            cap=r[11],
+            routed=r[12] or 0,
+            pacing_hours=r[13] if r[13] is not None else default["pacing_hours"],
+            floor=r[14] if r[14] is not None else default["floor"],
+            max_daily_growth=float(r[15]) if r[15] is not None else default["max_daily_growth"],
+            engaged_days_start=r[16] if r[16] is not None else default["engaged_days_start"],
+            engaged_days_step=r[17] if r[17] is not None else default["engaged_days_step"],
         )
-        for r in cursor.fetchall()
-    ]
+        candidates.setdefault((r[0], candidate.provider, phase), []).append(candidate)
+    _open_days(cursor, [c for group in candidates.values() for c in group], today)
+    return Config(read_at=now, today=today, pools=list(pools.values()), candidates=candidates)
 
 
-def routing_steps(pools: list[PoolRef], account_id: int) -> list[tuple[PoolRef, str | None]]:
+def _config(cursor, *, account_id: int, sender_domain: str, today: date, now: datetime):
+    """The account's configuration and the pool its sender domain is pinned to."""
+    ttl = settings.WARMUP_ROUTING_CACHE_SECONDS
+    config = _cache.get(account_id) if ttl > 0 else None
+    if (
+        config is None
+        or config.today != today
+        or not timedelta(0) <= now - config.read_at < timedelta(seconds=ttl)
+    ):
+        config = _read(cursor, account_id=account_id, today=today, now=now)
+        if ttl > 0:
+            with _cache_lock:
+                _cache[account_id] = config
+    if sender_domain not in config.pins:
+        db.execute(
+            cursor,
+            _statements()["pin"],
+            {"account": account_id, "domain": sender_domain},
+            name="warmup_route_pin",
+        )
+        row = cursor.fetchone()
+        config.pins[sender_domain] = row[0] if row else None
+    return config, config.pins[sender_domain]
+
+
+def routing_steps(
+    pools: list[PoolRef], account_id: int, pinned: int | None = None
+) -> list[tuple[PoolRef, str | None]]:
     """The pools to try in order, each with its reason (None: warming/warm by the IP's phase)."""
     by_id = {p.id: p for p in pools}
-    own = next((p for p in pools if p.pinned), None) or next(
-        (p for p in pools if p.account_id == account_id and p.is_default), None
-    )
+    own = by_id.get(pinned) if pinned else None
+    if own is None:
+        own = next((p for p in pools if p.account_id == account_id and p.is_default), None)
     shared = next((p for p in pools if p.account_id is None and p.is_default), None)
     steps: list[tuple[PoolRef, str | None]] = []
     if own is not None:
@@ -244,44 +359,6 @@ def routing_steps(pools: list[PoolRef], account_id: int) -> list[tuple[PoolRef, 
             seen.add(pool.id)
             unique.append((pool, reason))
     return unique
-
-
-def _candidates(
-    cursor, *, pool_ids: list[int], providers: list[str], today: date, now: datetime
-) -> list[Candidate]:
-    params: dict = {
-        "today": today,
-        "now": connection.ops.adapt_datetimefield_value(now),
-        "failed": DedicatedIp.Readiness.FAILED,
-    }
-    sql = _statements()["candidates"].format(
-        pools=_placeholders("pool", pool_ids, params),
-        providers=_placeholders("prov", providers, params),
-        states=_placeholders("st", list(ROUTING_PHASE), params),
-        ip_states=_placeholders("ips", list(ROUTABLE_IP_STATES), params),
-    )
-    cursor.execute(sql, params)
-    default = DEFAULT_PROFILE
-    return [
-        Candidate(
-            warmup_id=r[0],
-            address=r[1],
-            pool_id=r[2],
-            provider=r[3],
-            phase=ROUTING_PHASE[r[4]],
-            cooling=r[4] == IpWarmup.State.COOLING,
-            stage=r[5],
-            daily_cap=r[6],
-            cap=r[7],
-            routed=r[8] or 0,
-            pacing_hours=r[9] if r[9] is not None else default["pacing_hours"],
-            floor=r[10] if r[10] is not None else default["floor"],
-            max_daily_growth=float(r[11]) if r[11] is not None else default["max_daily_growth"],
-            engaged_days_start=r[12] if r[12] is not None else default["engaged_days_start"],
-            engaged_days_step=r[13] if r[13] is not None else default["engaged_days_step"],
-        )
-        for r in cursor.fetchall()
-    ]
 
 
 def peaks_load(*, warmup_ids: Sequence[int], today: date) -> dict[int, int]:
@@ -322,15 +399,32 @@ def _open_days(cursor, candidates: list[Candidate], today: date) -> None:
     cursor.execute(_statements()["open"].format(values=", ".join(values)), params)
 
 
-def _claim(cursor, c: Candidate, want: int, today: date, hour: int) -> int:
+def _claim(cursor, c: Candidate, want: int, *, today: date, hour: int, now: datetime) -> int:
     numerator, denominator = c.pace(hour)
-    cursor.execute(
+    states = PHASE_STATES[c.phase]
+    db.execute(
+        cursor,
         _statements()["claim"],
-        {"want": want, "num": numerator, "den": denominator, "warmup": c.warmup_id, "today": today},
+        {
+            "want": want,
+            "num": numerator,
+            "den": denominator,
+            "warmup": c.warmup_id,
+            "today": today,
+            "state1": states[0],
+            "state2": states[-1],
+            "now": connection.ops.adapt_datetimefield_value(now),
+            "pool": c.pool_id,
+        },
+        name="warmup_route_claim",
     )
     row = cursor.fetchone()
     granted = row[0] if row else 0
     c.routed += granted
+    if granted < want:
+        # Full for this hour (or no longer routable): skip it until the hour turns or the
+        # configuration is read again.
+        c.exhausted = (today, hour)
     return granted
 
 
@@ -355,37 +449,27 @@ def routes_decide(
 
     routes: list[Route | None] = [None] * len(recipients)
     with connection.cursor() as cursor:
-        steps = routing_steps(
-            _pools(cursor, account_id=account.pk, sender_domain=sender_domain), account.pk
+        config, pinned = _config(
+            cursor, account_id=account.pk, sender_domain=sender_domain, today=today, now=now
         )
-        candidates = (
-            _candidates(
-                cursor,
-                pool_ids=[pool.id for pool, _ in steps],
-                providers=list(groups),
-                today=today,
-                now=now,
-            )
-            if steps
-            else []
-        )
-        _open_days(cursor, candidates, today)
-        by_key: dict[tuple[int, str, str], list[Candidate]] = {}
-        for c in candidates:
-            by_key.setdefault((c.pool_id, c.provider, c.phase), []).append(c)
-        for cands in by_key.values():
-            # Spread load: least used first; warm IPs below the floor ("cooling") before others.
-            cands.sort(key=lambda c: (not c.cooling, c.routed / max(c.cap or 1, 1), c.address))
-
+        steps = routing_steps(config.pools, account.pk, pinned)
+        slot = (today, hour)
         for slug, indices in groups.items():
             pending = _engagement_order(indices, recipients)
             tried = False
             for pool, reason in steps:
                 for phase in (WARMING, WARM):
-                    for c in by_key.get((pool.id, slug, phase), ()):
+                    group = config.candidates.get((pool.id, slug, phase), ())
+                    if len(group) > 1:
+                        # Spread load: least used first; warm IPs below the floor ("cooling")
+                        # first of all. A new list: the cached one is shared between threads.
+                        group = sorted(group, key=_load_order)
+                    for c in group:
                         if not pending:
                             break
                         tried = True
+                        if c.exhausted == slot:
+                            continue
                         if phase == WARMING:
                             limit = c.engaged_limit()
                             eligible = [
@@ -399,8 +483,9 @@ def routes_decide(
                             continue
                         allowance = c.allowance(hour)
                         if allowance is not None and c.routed >= allowance:
-                            continue  # known to be full: spare the statement
-                        granted = _claim(cursor, c, len(eligible), today, hour)
+                            c.exhausted = slot  # known to be full: spare the statement
+                            continue
+                        granted = _claim(cursor, c, len(eligible), today=today, hour=hour, now=now)
                         if not granted:
                             continue
                         taken = eligible[:granted]
@@ -417,6 +502,10 @@ def routes_decide(
                 for i in pending:
                     routes[i] = Route(addresses[i], slug, None, None, NO_ROUTE, detail)
     return routes  # type: ignore[return-value]
+
+
+def _load_order(c: Candidate) -> tuple:
+    return (not c.cooling, c.routed / max(c.cap or 1, 1), c.address)
 
 
 def _engagement_order(indices: list[int], recipients: Sequence[Recipient]) -> list[int]:
@@ -443,11 +532,5 @@ def _no_route_detail(slug: str, steps, tried: bool, hour: int) -> str:
         )
     return (
         f"Every IP in {pools} that may send to {name} has reached its cap for today or its "
-        f"allowance until {(hour + 1) % 24:02d}:00 UTC."
+        f"allowance until {(hour + 1) % 24:02d}:00 UTC, or is suspended."
     )
-
-
-def remaining_now(candidate: Candidate, hour: int) -> int:
-    """How many more recipients this (IP, provider) could take at this hour."""
-    allowance = candidate.allowance(hour)
-    return max(allowance - candidate.routed, 0) if allowance is not None else 0

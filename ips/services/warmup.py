@@ -130,6 +130,9 @@ def ip_warmup_start(*, ip: DedicatedIp) -> DedicatedIp:
     ip.state = DedicatedIp.State.WARMING
     ip.state_changed_at = timezone.now()
     ip.save(update_fields=["state", "state_changed_at"])
+    from ips.services.routing import routing_cache_clear
+
+    routing_cache_clear()  # this process routes to it at once; others within seconds
     return ip
 
 

@@ -344,13 +344,53 @@ def test_it_spreads_recipients_over_several_warming_ips(account):
 def test_its_database_work_grows_with_groups_not_recipients(account, django_assert_num_queries):
     own = f.pool(account=account)
     f.warming_ip(pool=own, address="203.0.113.1", caps={"google": 100_000})
-    route(account, "open@gmail.com")  # opens the day
+    route(account, "open@gmail.com")  # reads the configuration, opens the day
 
-    # 1 pools (with the domain pin), 2 candidate IPs with today's rows, 3 one claim
-    with django_assert_num_queries(3):
+    # 1 the claim on the warming IP's Gmail row (the configuration is cached)
+    with django_assert_num_queries(1):
         route(account, "one@gmail.com")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(1):
         route(account, *gmail(5000))
+    # A cold cache: 1 the configuration with today's rows, 2 the sender domain's pin, 3 claim
+    services.routing.routing_cache_clear()
+    with django_assert_num_queries(3):
+        route(account, *gmail(5000, start=5000))
+
+
+def test_a_cached_configuration_is_safe_and_short_lived(account, _late_in_the_day, settings):
+    settings.WARMUP_ROUTING_CACHE_SECONDS = 5
+    own = f.pool(account=account)
+    f.warm_ip(pool=own, address="203.0.113.1")
+    f.warm_ip(pool=own, address="203.0.113.2")
+    gmail_rows = IpWarmup.objects.filter(provider__slug="google")
+    gmail_rows.filter(ip__address="203.0.113.2").update(state=IpWarmup.State.PENDING)
+    assert route(account, "a@gmail.com")[0].ip == "203.0.113.1"
+
+    # Another process changes things without telling this one.
+    gmail_rows.filter(ip__address="203.0.113.1").update(state=IpWarmup.State.PAUSED)
+    gmail_rows.filter(ip__address="203.0.113.2").update(state=IpWarmup.State.WARM)
+    stale = route(account, "b@gmail.com")
+    _late_in_the_day.move_to(LATE + timedelta(seconds=6))
+    fresh = route(account, "c@gmail.com")
+
+    # The paused row is refused by the claim itself at once; the new one is used once the
+    # cached configuration expires.
+    assert stale[0].reason == "no_route"
+    assert fresh[0].ip == "203.0.113.2"
+
+
+def kind(sql: str) -> str:
+    """A statement's verb; the prepared hot-path statements (PostgreSQL) by their name."""
+    words = sql.split()
+    if words[0].upper() == "EXECUTE":
+        return words[1].split("(")[0].removeprefix("warmup_route_")
+    if words[0].upper() == "UPDATE":
+        return "claim"
+    if "ips_ippool" in sql and words[0].upper() == "SELECT":
+        return "read"
+    if "ips_domainpoolpin" in sql:
+        return "pin"
+    return words[0].upper()
 
 
 def test_it_opens_every_day_row_it_needs_in_one_statement(account):
@@ -362,8 +402,9 @@ def test_it_opens_every_day_row_it_needs_in_one_statement(account):
     with CaptureQueriesContext(connection) as queries:
         route(account, "a@gmail.com", "b@outlook.com", "c@yahoo.com")
 
-    statements = [q["sql"].lstrip().split()[0].upper() for q in queries.captured_queries]
-    # pools, candidates, the peaks of the warm IPs, one INSERT opening all six day rows, and
-    # one claim per provider (each provider's first warming IP has room)
-    assert statements == ["SELECT", "SELECT", "SELECT", "INSERT", "UPDATE", "UPDATE", "UPDATE"]
-    assert IpWarmupDay.objects.filter(day=LATE.date()).count() == 6
+    statements = [kind(q["sql"]) for q in queries.captured_queries]
+    # the configuration, the peaks of the warm IPs, one INSERT opening the day rows of both IPs
+    # at every provider, the sender domain's pin, and one claim per provider (each provider's
+    # first warming IP has room)
+    assert statements == ["read", "SELECT", "INSERT", "pin", "claim", "claim", "claim"]
+    assert IpWarmupDay.objects.filter(day=LATE.date()).count() == 22
