@@ -255,6 +255,7 @@ def _placeholders(prefix: str, values: Sequence, params: dict) -> str:
 # --- the configuration, cached per process --------------------------------------------------------
 
 _cache: dict[int, Config] = {}
+MAX_CACHED_ACCOUNTS = 10_000
 _cache_lock = threading.Lock()
 
 
@@ -323,6 +324,8 @@ def _config(cursor, *, account_id: int, sender_domain: str, today: date, now: da
         config = _read(cursor, account_id=account_id, today=today, now=now)
         if ttl > 0:
             with _cache_lock:
+                if len(_cache) >= MAX_CACHED_ACCOUNTS:
+                    _cache.clear()  # crude, and rare: entries live seconds anyway
                 _cache[account_id] = config
     if sender_domain not in config.pins:
         db.execute(

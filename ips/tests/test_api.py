@@ -327,6 +327,14 @@ def test_gmail_and_microsoft_warm_slower_than_the_others(owner_api):
     assert days == {"google": 42, "microsoft": 42, "yahoo": 28, "apple": 14, "other": 14}
 
 
+@pytest.mark.parametrize("who", ["owner", "member", "outsider"])
+def test_every_account_member_sees_the_schedules(db, request, who):
+    response = request.getfixturevalue(f"{who}_api").get("/api/v1/providers/yahoo/schedule/")
+
+    assert response.status_code == 200
+    assert response.json()["min_days"] == 28
+
+
 def test_an_unknown_provider_has_no_schedule(owner_api):
     assert owner_api.get("/api/v1/providers/nope/schedule/").status_code == 404
 
