@@ -3,8 +3,9 @@
 
     .venv/bin/python bench/events.py [--batches 200] [--clients 4] [--workers 4]
 
-Uses the database named by DATABASE_URL (default postgres://postgres@127.0.0.1:5432/
-wt_ips_bench) and EMPTIES ITS EVENT AND IP TABLES. Serves the app with gunicorn on a free port
+Uses the PostgreSQL database named by BENCH_DATABASE_URL (default postgres://postgres@
+127.0.0.1:5432/wt_ips_bench; create it with `createdb -h 127.0.0.1 -U postgres wt_ips_bench`)
+and EMPTIES ITS EVENT AND IP TABLES. Serves the app with gunicorn on a free port
 in 18000-18099 (DEBUG=false, fresh SECRET_KEY and encryption key) and posts pre-built batches
 from CLIENTS processes over keep-alive connections: every batch holds 1,000 events (delivered,
 deferred with Gmail's and Yahoo's real throttling replies, bounced with 5.1.1, complaints) for
@@ -28,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.support.server import Gunicorn, configure_environment
+from bench.support.server import Gunicorn, configure_environment, require_database
 
 configure_environment()
 
@@ -168,6 +169,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     args = parser.parse_args()
 
+    require_database()
     token = setup()
     stamp = timezone.now().isoformat()
     bodies = [batch(n, stamp) for n in range(args.batches)]

@@ -3,11 +3,11 @@
 
     .venv/bin/python bench/routes.py [--duration 10] [--rounds 3] [--workers 4] [--connections 8]
 
-Uses the database named by DATABASE_URL (default postgres://postgres@127.0.0.1:5432/
-wt_ips_bench, create it with `createdb -h 127.0.0.1 -U postgres wt_ips_bench`) and EMPTIES ITS
-IP TABLES. Serves the app with gunicorn on a free port in 18000-18099 with DEBUG=false, a fresh
-SECRET_KEY and encryption key, and loads it with wrk (Debian package `wrk`) from a second
-process.
+Uses the PostgreSQL database named by BENCH_DATABASE_URL (default postgres://postgres@
+127.0.0.1:5432/wt_ips_bench; create it with `createdb -h 127.0.0.1 -U postgres wt_ips_bench`)
+and EMPTIES ITS IP AND EVENT TABLES. Serves the app with gunicorn on a free port in
+18000-18099 with DEBUG=false, a fresh SECRET_KEY and encryption key, and loads it with wrk
+(Debian package `wrk`) from a second process.
 
 1. Single-recipient requests/s, as a ratio to the floor measured in the same run: a bare DRF
    POST endpoint served by the same gunicorn with the same settings and the same wrk load
@@ -30,6 +30,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -37,7 +38,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.support.server import Gunicorn, configure_environment
+from bench.support.server import Gunicorn, configure_environment, require_database
 
 configure_environment()
 
@@ -221,6 +222,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds, single")
     args = parser.parse_args()
 
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: install it with `apt-get install -y wrk`.")
+    require_database()
     token = setup()
     names = domains()
     single = [body([f"user{n}@{names[n % len(names)]}"]) for n in range(2000)]

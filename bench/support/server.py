@@ -13,6 +13,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+# Not DATABASE_URL: the benchmarks empty the IP and event tables of their database, and must
+# never do that to a database someone set for another purpose.
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/wt_ips_bench"
 
 
@@ -26,7 +28,7 @@ def configure_environment() -> dict[str, str]:
         "WARMUP_ENCRYPTION_KEYS": os.environ.get("WARMUP_ENCRYPTION_KEYS")
         or Fernet.generate_key().decode(),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": os.environ.get("DATABASE_URL", DEFAULT_DATABASE),
+        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE),
         "DATABASE_CONN_MAX_AGE": "600",
         "DJANGO_SETTINGS_MODULE": "bench.support.settings",
         "LOG_LEVEL": "WARNING",
@@ -35,6 +37,22 @@ def configure_environment() -> dict[str, str]:
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     return env
+
+
+def require_database() -> None:
+    """Stop with the command that creates the bench database when it is missing."""
+    from django.db import OperationalError, connection
+
+    try:
+        connection.ensure_connection()
+    except OperationalError as exc:
+        sys.exit(
+            f"cannot use the bench database ({exc}).\nCreate it with "
+            "`createdb -h 127.0.0.1 -U postgres wt_ips_bench`, or point BENCH_DATABASE_URL at "
+            "a scratch PostgreSQL database."
+        )
+    if connection.vendor != "postgresql":
+        sys.exit("BENCH_DATABASE_URL must name a PostgreSQL database.")
 
 
 def free_port(start: int = 18000, end: int = 18099) -> int:
