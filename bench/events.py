@@ -45,7 +45,15 @@ from django.utils import timezone  # noqa: E402
 from accounts import services as account_services  # noqa: E402
 from accounts.models import Account  # noqa: E402
 from ips import services  # noqa: E402
-from ips.models import DedicatedIp, DeliveryEvent, IpPool, IpWarmup, IpWarmupDay  # noqa: E402
+from ips.models import (  # noqa: E402
+    DedicatedIp,
+    DeliveryEvent,
+    DomainPoolPin,
+    IpCheck,
+    IpPool,
+    IpWarmup,
+    IpWarmupDay,
+)
 
 IPS = ["203.0.113.3", "2001:db8::3"]
 NOT_OURS = "198.51.100.250"
@@ -86,10 +94,13 @@ KINDS = [
 
 def setup() -> str:
     call_command("migrate", verbosity=0)
-    DeliveryEvent.objects.all().delete()
-    IpWarmupDay.objects.all().delete()
-    IpWarmup.objects.all().delete()
-    DedicatedIp.objects.all().delete()
+    # The bench database is scratch: start every run from the same, unbloated state.
+    tables = [
+        model._meta.db_table
+        for model in (DeliveryEvent, IpWarmupDay, IpWarmup, IpCheck, DomainPoolPin, DedicatedIp)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
     IpPool.objects.all().delete()
     Account.objects.filter(slug__startswith="bench-").delete()
     _account, _membership, token = account_services.account_create(

@@ -57,6 +57,8 @@ from ips import services  # noqa: E402
 from ips.models import (  # noqa: E402
     DedicatedIp,
     DeliveryEvent,
+    DomainPoolPin,
+    IpCheck,
     IpPool,
     IpWarmup,
     IpWarmupDay,
@@ -75,11 +77,13 @@ FILLER_ACCOUNTS = 200
 def setup() -> str:
     """A clean bench account with pools and IPs; returns its API token."""
     call_command("migrate", verbosity=0)
-    # The bench database is scratch: start every run from the same state.
-    IpWarmupDay.objects.all().delete()
-    DeliveryEvent.objects.all().delete()
-    IpWarmup.objects.all().delete()
-    DedicatedIp.objects.all().delete()
+    # The bench database is scratch: start every run from the same, unbloated state.
+    tables = [
+        model._meta.db_table
+        for model in (DeliveryEvent, IpWarmupDay, IpWarmup, IpCheck, DomainPoolPin, DedicatedIp)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
     IpPool.objects.all().delete()
     Account.objects.filter(slug__startswith="bench-").delete()
     for n in range(FILLER_ACCOUNTS):

@@ -145,8 +145,11 @@ def _timestamp(value, field: str, latest: datetime) -> datetime:
 def events_parse(data, *, now: datetime) -> list[EventInput]:
     items = _list(data, "events", MAX_EVENTS)
     latest = now + FUTURE_TOLERANCE
+    # Values that repeat across a batch are checked once.
     domains: dict = {}
     ips: dict = {}
+    moments: dict = {}
+    statuses: set = set()
     events = []
     for index, item in enumerate(items):
         where = f"events[{index}]"
@@ -189,11 +192,13 @@ def events_parse(data, *, now: datetime) -> list[EventInput]:
             if type(code) is not int or not 200 <= code <= 599:
                 _fail(f"{where}.smtp_code", f"{code!r} is not an SMTP reply code (200-599).")
         status = item.get("enhanced_status") or ""
-        if not isinstance(status, str) or (status and parse_status(status) is None):
-            _fail(
-                f"{where}.enhanced_status",
-                f"{status!r} is not an enhanced status code such as 4.7.28.",
-            )
+        if status and status not in statuses:
+            if not isinstance(status, str) or parse_status(status) is None:
+                _fail(
+                    f"{where}.enhanced_status",
+                    f"{status!r} is not an enhanced status code such as 4.7.28.",
+                )
+            statuses.add(status)
         response = item.get("response") or ""
         if not isinstance(response, str):
             _fail(f"{where}.response", "Give the SMTP reply as a string.")
@@ -201,7 +206,11 @@ def events_parse(data, *, now: datetime) -> list[EventInput]:
             _fail(f"{where}.response", f"A reply has at most {MAX_RESPONSE} characters.")
         if "timestamp" not in item:
             _fail(f"{where}.timestamp", "This field is required.")
-        timestamp = _timestamp(item["timestamp"], f"{where}.timestamp", latest)
+        raw_time = item["timestamp"]
+        timestamp = moments.get(raw_time) if isinstance(raw_time, str) else None
+        if timestamp is None:
+            timestamp = _timestamp(raw_time, f"{where}.timestamp", latest)
+            moments[raw_time] = timestamp
         events.append(
             EventInput(
                 event_id,

@@ -117,6 +117,10 @@ def events_ingest(
         stamp = connection.ops.adapt_datetimefield_value
     received_at = connection.ops.adapt_datetimefield_value(now)
     rows, counted, classified = [], {}, {}
+    # A batch repeats timestamps (an MTA logs by the second): convert each distinct one once.
+    moments = {e.timestamp for e in batch}
+    stamps = {moment: stamp(moment) for moment in moments}
+    days = {moment: utc_day(moment) for moment in moments}
     for event, slug in zip(batch, slugs, strict=True):
         ip_id = ip_ids.get(event.ip)
         provider_id = provider_ids.get(slug)
@@ -147,12 +151,12 @@ def events_ingest(
                 event.response,
                 category,
                 rule_id,
-                stamp(event.timestamp),
+                stamps[event.timestamp],
             )
         )
         warmup_id = warmups.get((ip_id, provider_id))
         if warmup_id is not None:
-            counted[event.event_id] = (warmup_id, utc_day(event.timestamp), event.type, category)
+            counted[event.event_id] = (warmup_id, days[event.timestamp], event.type, category)
 
     with transaction.atomic():
         new_ids: set[str] = set()
