@@ -20,6 +20,7 @@ from ips.models import (
     IpWarmupDay,
     WarmupProfile,
 )
+from ips.services.routing import routing_cache_clear
 from warmup_site.errors import ApplicationError
 
 
@@ -237,7 +238,8 @@ class DedicatedIpAdmin(TenantAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
+            super().save_model(request, obj, form, change)  # hostname, or a move to a pool
+            routing_cache_clear()
             return
         created = services.ip_create(
             pool=obj.pool,
@@ -329,7 +331,7 @@ class IpWarmupAdmin(TenantAdmin):
 
 
 @admin.register(IpWarmupDay)
-class IpWarmupDayAdmin(admin.ModelAdmin):
+class IpWarmupDayAdmin(TenantAdmin):
     """The day counters. Read-only: routing and event ingestion write them."""
 
     list_display = [
@@ -426,6 +428,18 @@ class DomainPoolPinAdmin(TenantAdmin):
     list_display = ["domain", "account", "pool"]
     list_select_related = ["domain__account", "pool"]
     search_fields = ["domain__name", "pool__name"]
+
+    def save_model(self, request, obj, form, change):
+        pin = services.domain_pool_pin_set(domain=obj.domain, pool=obj.pool)
+        obj.pk = pin.pk
+        obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        services.domain_pool_pin_set(domain=obj.domain, pool=None)
+
+    def delete_queryset(self, request, queryset):
+        for pin in queryset.select_related("domain"):
+            services.domain_pool_pin_set(domain=pin.domain, pool=None)
 
     @admin.display(description="Account")
     def account(self, obj):

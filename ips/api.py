@@ -291,13 +291,6 @@ class ProviderScheduleView(APIView):
 # --- routes and events --------------------------------------------------------------------------
 
 
-class RecipientSerializer(serializers.Serializer):
-    address = serializers.EmailField()
-    engaged_days = serializers.IntegerField(
-        min_value=0, allow_null=True, required=False, help_text="Days since the last open/click."
-    )
-
-
 class RoutesRequestSerializer(serializers.Serializer):
     sender_domain = serializers.CharField()
     recipients = serializers.ListField(

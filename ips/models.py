@@ -415,13 +415,15 @@ ROUTING_PHASE = {
 ROUTABLE_IP_STATES = (DedicatedIp.State.WARMING, DedicatedIp.State.WARM)
 
 
-class IpWarmupDay(models.Model):
+class IpWarmupDay(TenantModel):
     """One IP's counters at one provider for one UTC day: what routing allowed and what happened.
 
     `cap` is NULL until routing opens the day (events may create the row first). `last_claim`
     is written by the claim statement itself so that its RETURNING clause can say how many
     recipients that statement granted (SQL offers no portable way to return the old value).
     """
+
+    tenant_field = "warmup__ip__pool__account"
 
     warmup = models.ForeignKey(IpWarmup, on_delete=models.CASCADE, related_name="days")
     day = models.DateField()

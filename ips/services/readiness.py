@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from ips.addresses import dnsbl_name
 from ips.models import DedicatedIp, IpCheck
+from ips.services.routing import routing_cache_clear
 from ips.services.warmup import ip_warmup_start
 from warmup_site import dns
 from warmup_site.errors import ApplicationError
@@ -291,6 +292,9 @@ def ips_readiness_check(*, ips: list[DedicatedIp]) -> dict[str, int]:
             ip_warmup_start(ip=ip)
             ip.state = DedicatedIp.State.WARMING
             counts["started"] += 1
+    # An IP that passes again is routed to at once in this process (a failing one already is
+    # refused by every claim).
+    routing_cache_clear()
     return counts
 
 
@@ -381,6 +385,7 @@ def ip_readiness_override(*, ip: DedicatedIp, actor, reason: str) -> DedicatedIp
     ip.save(update_fields=[*fields, "readiness"])
     if ip.state == DedicatedIp.State.READY:
         ip = ip_warmup_start(ip=ip)
+    routing_cache_clear()
     return ip
 
 

@@ -226,3 +226,57 @@ def test_the_demo_loads_pools_and_ips_twice_without_harm(db):
     warming = DedicatedIp.objects.get(address=demo.WARMING_IP)
     assert warming.readiness_override_by.username == "operator"
     assert DedicatedIp.objects.filter(next_check_at__isnull=False).count() == 0
+
+
+def test_an_operator_pins_a_domain_to_a_pool_in_the_admin(operator_client, account, other_account):
+    own = f.pool(account=account, name="acme")
+    marketing = f.pool(account=account, name="marketing", is_default=False)
+    f.warm_ip(pool=own, address="203.0.113.1")
+    f.warm_ip(pool=marketing, address="203.0.113.7")
+    domain = f.DomainFactory(account=account, name="news.acme.example")
+    services.routes_decide(  # caches the account's configuration in this process
+        account=account,
+        sender_domain="news.acme.example",
+        recipients=[services.Recipient("a@gmail.com")],
+    )
+
+    refused = operator_client.post(
+        "/admin/ips/domainpoolpin/add/",
+        {"domain": domain.pk, "pool": f.pool(account=other_account).pk},
+    )
+    done = operator_client.post(
+        "/admin/ips/domainpoolpin/add/", {"domain": domain.pk, "pool": marketing.pk}
+    )
+
+    assert "Pick a pool of the domain&#x27;s own account" in refused.content.decode()
+    assert done.status_code == 302
+    (route,) = services.routes_decide(
+        account=account,
+        sender_domain="news.acme.example",
+        recipients=[services.Recipient("b@gmail.com")],
+    )
+    assert (route.ip, route.pool) == ("203.0.113.7", "marketing")
+
+
+def test_staff_who_are_not_operators_see_only_their_accounts_ips(client, setup, account):
+    from accounts.tests.factories import MembershipFactory, UserFactory
+
+    staff = UserFactory(username="sam", is_staff=True)
+    MembershipFactory(user=staff, account=account)
+    from django.contrib.auth.models import Permission
+
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_dedicatedip", "view_ipwarmupday"])
+    )
+    services.routes_decide(
+        account=account,
+        sender_domain="acme.example",
+        recipients=[services.Recipient("a@gmail.com")],
+    )
+    client.force_login(staff)
+
+    ips = client.get("/admin/ips/dedicatedip/").content.decode()
+    days = client.get("/admin/ips/ipwarmupday/").content.decode()
+
+    assert "203.0.113.1" in ips and "198.51.100.1" not in ips
+    assert "203.0.113.1" in days
