@@ -2,8 +2,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.html import format_html_join
 
-from providers import services
-from providers.models import OTHER, MailboxProvider, RecipientDomain
+from providers import responses, services
+from providers.models import OTHER, MailboxProvider, RecipientDomain, SmtpResponseRule
 from providers.registry import get_registry
 from warmup_site.errors import ApplicationError
 
@@ -108,3 +108,82 @@ class RecipientDomainAdmin(admin.ModelAdmin):
     @admin.display(description="MX hosts")
     def mx(self, obj):
         return format_html_join(", ", "{}", ((h,) for h in obj.mx_hosts))
+
+
+class SmtpResponseRuleForm(forms.ModelForm):
+    class Meta:
+        model = SmtpResponseRule
+        fields = [
+            "name",
+            "position",
+            "enabled",
+            "provider",
+            "smtp_codes",
+            "enhanced_status",
+            "pattern",
+            "category",
+            "example",
+            "notes",
+        ]
+
+    def _parsed(self, field, parse):
+        value = self.cleaned_data.get(field, "")
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise forms.ValidationError(f"{exc}.") from None
+        return value.strip()
+
+    def clean_smtp_codes(self):
+        return self._parsed("smtp_codes", responses.parse_codes)
+
+    def clean_enhanced_status(self):
+        return self._parsed("enhanced_status", responses.parse_status_range)
+
+    def clean_pattern(self):
+        return self._parsed("pattern", responses.compile_pattern)
+
+    def clean(self):
+        cleaned = super().clean()
+        example = cleaned.get("example", "")
+        if example and not self.errors:
+            # The example is the rule's own test: it must match the rule being saved.
+            rule = responses.CompiledRule(
+                id=0,
+                name="",
+                provider=None,
+                codes=responses.parse_codes(cleaned.get("smtp_codes", "")),
+                statuses=responses.parse_status_range(cleaned.get("enhanced_status", "")),
+                regex=responses.compile_pattern(cleaned.get("pattern", "")),
+                category="",
+            )
+            code, status = responses.reply_parts(example)
+            if not rule.matches(
+                provider="", code=code, status=responses.parse_status(status), text=example
+            ):
+                raise forms.ValidationError(
+                    {"example": "The example reply does not match this rule's conditions."}
+                )
+        return cleaned
+
+
+@admin.register(SmtpResponseRule)
+class SmtpResponseRuleAdmin(admin.ModelAdmin):
+    """Which deferral and bounce replies mean throttling, blocking, a listing or a bad address."""
+
+    form = SmtpResponseRuleForm
+    list_display = [
+        "position",
+        "name",
+        "provider",
+        "category",
+        "smtp_codes",
+        "enhanced_status",
+        "pattern",
+        "enabled",
+    ]
+    list_display_links = ["name"]
+    list_editable = ["position", "enabled"]
+    list_filter = ["category", "enabled", "provider"]
+    list_select_related = ["provider"]
+    search_fields = ["name", "pattern", "enhanced_status", "example"]

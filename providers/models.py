@@ -80,3 +80,60 @@ class RecipientDomain(models.Model):
 
     def __str__(self) -> str:
         return self.domain
+
+
+class SmtpResponseRule(models.Model):
+    """What a deferral or bounce reply means for the sending IP's reputation.
+
+    Delivery events (ips app) are classified by the first enabled rule, in `position` order,
+    whose every condition matches: the recipient's provider (blank: any), the SMTP reply code,
+    the enhanced status code (or a range of them) and a regular expression searched in the reply
+    text. Operators edit the rules in the admin; the defaults quote the providers' real replies.
+    """
+
+    class Category(models.TextChoices):
+        THROTTLED = "throttled", "Throttled (rate limited: slow down)"
+        BLOCKED = "blocked", "Blocked (rejected for reputation or policy)"
+        BLOCKLISTED = "blocklisted", "Blocklisted (rejected because of a DNS blocklist)"
+        HARD_BOUNCE = "hard_bounce", "Hard bounce (address does not exist: list quality)"
+        SOFT_BOUNCE = "soft_bounce", "Soft bounce (temporary, not about reputation)"
+
+    name = models.CharField(max_length=120)
+    provider = models.ForeignKey(
+        MailboxProvider,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="response_rules",
+        help_text="Only for recipients at this provider; blank for every provider.",
+    )
+    smtp_codes = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="Reply codes, comma-separated (421, 450); blank for any.",
+    )
+    enhanced_status = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="An enhanced status code (4.7.28) or a range (5.7.606-5.7.649); blank for any.",
+    )
+    pattern = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="A regular expression searched in the reply text, case-insensitive; blank "
+        "for any.",
+    )
+    category = models.CharField(max_length=20, choices=Category.choices)
+    position = models.PositiveSmallIntegerField(
+        default=100, help_text="Rules are tried in this order; the first match wins."
+    )
+    enabled = models.BooleanField(default=True)
+    example = models.TextField(blank=True, help_text="A real reply this rule is meant for.")
+    notes = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -8,6 +8,7 @@ from importlib import import_module
 LOADERS = [
     "accounts.demo.load",
     "domains.demo.load",
+    "ips.demo.load",
 ]
 
 

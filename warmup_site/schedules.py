@@ -43,4 +43,11 @@ JOBS: list[Job] = [
         every_minutes=60,
         description="Re-check the DNS records of every sending domain once a day.",
     ),
+    Job(
+        name="check dedicated IPs (reverse DNS and blocklists)",
+        func="ips.tasks.check_due_ips",
+        every_minutes=15,
+        description="Check new IPs until they pass (then their warm-up starts) and re-check "
+        "every sending IP's PTR and DNS blocklists every WARMUP_IP_RECHECK_HOURS.",
+    ),
 ]

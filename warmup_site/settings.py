@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "accounts",
     "providers",
     "domains",
+    "ips",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +81,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# The API's hot paths (token lookup, routing) run as prepared statements on PostgreSQL
+# (warmup_site/db.py); turn off behind a connection pooler in transaction mode.
+WARMUP_DB_PREPARED_STATEMENTS = env_bool("WARMUP_DB_PREPARED_STATEMENTS", True)
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -214,6 +219,15 @@ WARMUP_DKIM_SELECTOR_PREFIX = env_str("WARMUP_DKIM_SELECTOR_PREFIX", "warmup").l
 WARMUP_RETURN_PATH_PREFIX = env_str("WARMUP_RETURN_PATH_PREFIX", "bounces").lower()
 WARMUP_VERIFY_MIN_INTERVAL = env_int("WARMUP_VERIFY_MIN_INTERVAL", 60, minimum=1)
 WARMUP_SANDBOX = env_bool("WARMUP_SANDBOX", False)
+# Dedicated IPs (ips app): the DNS blocklists every IP is checked against before and during
+# warm-up, and how often IPs that are sending are re-checked.
+WARMUP_DNSBL_ZONES = env_list(
+    "WARMUP_DNSBL_ZONES", "zen.spamhaus.org,bl.spamcop.net,b.barracudacentral.org"
+)
+WARMUP_IP_RECHECK_HOURS = env_int("WARMUP_IP_RECHECK_HOURS", 6, minimum=1)
+# Routing keeps each account's pool and IP configuration per process this long (0: never);
+# caps, suspensions and readiness are checked by every claim regardless (ips/services/routing.py).
+WARMUP_ROUTING_CACHE_SECONDS = env_int("WARMUP_ROUTING_CACHE_SECONDS", 5, minimum=0)
 
 LOGGING = {
     "version": 1,

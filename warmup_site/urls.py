@@ -5,6 +5,13 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import AuthTokenView, CurrentAccountView
 from domains.api import DomainViewSet
+from ips.api import (
+    DedicatedIpViewSet,
+    EventsView,
+    IpPoolViewSet,
+    ProviderScheduleView,
+    RoutesView,
+)
 from providers.api import ClassifyView, ProviderViewSet
 
 admin.site.site_header = "Warmup operations"
@@ -15,11 +22,20 @@ admin.site.index_title = "Operate domains, IPs, seeds and providers"
 router = DefaultRouter(trailing_slash=True)
 router.register("providers", ProviderViewSet, basename="provider")
 router.register("domains", DomainViewSet, basename="domain")
+router.register("ip-pools", IpPoolViewSet, basename="ip-pool")
+router.register("ips", DedicatedIpViewSet, basename="ip")
 
 api_v1 = [
     path("auth/token/", AuthTokenView.as_view(), name="auth-token"),
     path("account/", CurrentAccountView.as_view(), name="current-account"),
     path("providers/classify/", ClassifyView.as_view(), name="provider-classify"),
+    path(
+        "providers/<slug:slug>/schedule/",
+        ProviderScheduleView.as_view(),
+        name="provider-schedule",
+    ),
+    path("routes/", RoutesView.as_view(), name="routes"),
+    path("events/", EventsView.as_view(), name="events"),
     *router.urls,
 ]
 
@@ -29,5 +45,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("domains/", include("domains.urls")),
+    path("ips/", include("ips.urls")),
     path("", include("accounts.urls")),
 ]

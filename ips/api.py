@@ -1,0 +1,378 @@
+"""API: pools and IPs (operators add, customers read their own), per-provider warm-up state,
+provider schedules, the routing decision and delivery events."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Account, Role
+from accounts.tenancy import is_operator
+from ips import inputs, selectors, services
+from ips.addresses import normalise_ip
+from ips.models import DedicatedIp, IpPool
+from ips.services.routing import REASONS
+from ips.services.warmup import profiles_by_provider
+from providers.models import MailboxProvider
+from warmup_site.api import AccountScopedViewSet
+from warmup_site.errors import ApplicationError
+
+ALL_ROLES = frozenset(Role.values)
+
+
+class OperatorsSeeAllViewSet(AccountScopedViewSet):
+    """Customers see their account's rows; operators (who add pools and IPs for every account)
+    see every row, shared pools included, as they do in the admin. Only operators create."""
+
+    def get_queryset(self):
+        if is_operator(self.request.user):
+            return self.get_base_queryset()
+        return super().get_queryset()
+
+    def check_create_allowed(self):
+        if not is_operator(self.request.user):
+            raise PermissionDenied("Only operators add pools and IPs; ask your provider.")
+
+
+# --- pools ---------------------------------------------------------------------------------------
+
+
+class IpPoolSerializer(serializers.ModelSerializer):
+    account = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    shared = serializers.BooleanField(source="is_shared", read_only=True)
+    overflow_pool = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = IpPool
+        fields = [
+            "id",
+            "name",
+            "account",
+            "shared",
+            "is_default",
+            "overflow_pool",
+            "description",
+            "created_at",
+        ]
+
+
+class IpPoolCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=60)
+    account = serializers.SlugField(
+        required=False, help_text="The customer account's slug; leave out for a shared pool."
+    )
+    shared = serializers.BooleanField(
+        default=False, help_text="True for an operators' shared pool (no account)."
+    )
+    is_default = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Make it the account's (or the shared) default pool; the first one is.",
+    )
+    overflow_pool = serializers.IntegerField(required=False, allow_null=True)
+    description = serializers.CharField(max_length=200, required=False, default="")
+
+    def validate(self, attrs):
+        if attrs.get("shared") == bool(attrs.get("account")):
+            raise serializers.ValidationError(
+                {"account": ["Give the account's slug, or shared: true for a shared pool."]}
+            )
+        return attrs
+
+
+class IpPoolViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    OperatorsSeeAllViewSet,
+):
+    """IP pools. Customers read their own; operators read all and create."""
+
+    serializer_class = IpPoolSerializer
+
+    def get_base_queryset(self) -> QuerySet[IpPool]:
+        return selectors.ip_pool_list()
+
+    @extend_schema(request=IpPoolCreateSerializer, responses={201: IpPoolSerializer})
+    def create(self, request, *args, **kwargs):
+        self.check_create_allowed()
+        data = IpPoolCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        account = None
+        if values.get("account"):
+            account = Account.objects.filter(slug=values["account"]).first()
+            if account is None:
+                raise ApplicationError(
+                    f"There is no account {values['account']!r}.", field="account"
+                )
+        overflow = None
+        if values.get("overflow_pool") is not None:
+            overflow = IpPool.objects.filter(pk=values["overflow_pool"]).first()
+            if overflow is None:
+                raise ApplicationError("There is no such pool.", field="overflow_pool")
+        pool = services.ip_pool_create(
+            name=values["name"],
+            account=account,
+            is_default=values.get("is_default"),
+            overflow_pool=overflow,
+            description=values.get("description", ""),
+        )
+        pool = self.get_base_queryset().get(pk=pool.pk)
+        return Response(IpPoolSerializer(pool).data, status=status.HTTP_201_CREATED)
+
+
+# --- IPs ------------------------------------------------------------------------------------------
+
+
+class IpCheckSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    status = serializers.CharField(help_text="pass, fail or unknown.")
+    detail = serializers.CharField()
+    found = serializers.ListField(child=serializers.CharField())
+    checked_at = serializers.DateTimeField(allow_null=True)
+    error = serializers.CharField(help_text="The last temporary DNS failure, if any.")
+    overridden = serializers.BooleanField()
+
+
+class ReadinessOverrideSerializer(serializers.Serializer):
+    reason = serializers.CharField(source="readiness_override_reason")
+    at = serializers.DateTimeField(source="readiness_override_at")
+
+
+class DedicatedIpSerializer(serializers.ModelSerializer):
+    version = serializers.IntegerField(read_only=True)
+    pool_name = serializers.CharField(source="pool.name", read_only=True)
+    checks = IpCheckSerializer(many=True, read_only=True)
+    readiness_override = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DedicatedIp
+        fields = [
+            "address",
+            "version",
+            "hostname",
+            "pool",
+            "pool_name",
+            "state",
+            "readiness",
+            "readiness_checked_at",
+            "readiness_override",
+            "checks",
+            "created_at",
+        ]
+
+    def get_readiness_override(self, obj) -> ReadinessOverrideSerializer | None:
+        if not obj.readiness_override_at:
+            return None
+        return ReadinessOverrideSerializer(obj).data
+
+
+class DedicatedIpCreateSerializer(serializers.Serializer):
+    address = serializers.CharField(max_length=60, help_text="IPv4 or IPv6.")
+    pool = serializers.IntegerField()
+    hostname = serializers.CharField(max_length=253, required=False, default="", allow_blank=True)
+    warm = serializers.BooleanField(
+        default=False,
+        help_text="The IP already has a good reputation (skip the ramp; growth limits apply).",
+    )
+
+
+class WarmupRowSerializer(serializers.Serializer):
+    provider = serializers.CharField()
+    state = serializers.CharField()
+    stage = serializers.IntegerField()
+    daily_cap = serializers.IntegerField(help_text="Today's cap.")
+    used_today = serializers.IntegerField(help_text="Recipients routed to it today.")
+    remaining_now = serializers.IntegerField(
+        help_text="What it could still take this hour (pacing, suspension included)."
+    )
+    sending_days = serializers.IntegerField()
+    suspended_until = serializers.DateTimeField(allow_null=True)
+    suspension_reason = serializers.CharField()
+    last_decision = serializers.JSONField(allow_null=True)
+
+
+class DedicatedIpViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    OperatorsSeeAllViewSet,
+):
+    """Dedicated IPs, addressed by their IP (IPv6 in its usual form, e.g. 2001:db8::1)."""
+
+    serializer_class = DedicatedIpSerializer
+    lookup_field = "address"
+    lookup_value_regex = r"[0-9A-Fa-f:.]+"
+
+    def get_base_queryset(self) -> QuerySet[DedicatedIp]:
+        return selectors.dedicated_ip_list()
+
+    def get_object(self):
+        try:
+            address = normalise_ip(self.kwargs["address"])
+        except ValueError:
+            raise Http404 from None
+        return get_object_or_404(self.get_queryset(), address=address)
+
+    @extend_schema(request=DedicatedIpCreateSerializer, responses={201: DedicatedIpSerializer})
+    def create(self, request, *args, **kwargs):
+        self.check_create_allowed()
+        data = DedicatedIpCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        pool = IpPool.objects.filter(pk=values["pool"]).first()
+        if pool is None:
+            raise ApplicationError("There is no such pool.", field="pool")
+        ip = services.ip_create(
+            pool=pool, address=values["address"], hostname=values["hostname"], warm=values["warm"]
+        )
+        ip = self.get_base_queryset().get(pk=ip.pk)
+        return Response(DedicatedIpSerializer(ip).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=WarmupRowSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="warmup")
+    def warmup(self, request, address=None):
+        """Per provider: state, stage, today's cap and use, sending days, the last decision."""
+        ip = self.get_object()
+        rows = selectors.ip_warmup_rows(ip_ids=[ip.pk])[ip.pk]
+        return Response(WarmupRowSerializer(rows, many=True).data)
+
+
+# --- provider schedules -------------------------------------------------------------------------
+
+
+class StageSerializer(serializers.Serializer):
+    stage = serializers.IntegerField()
+    daily_cap = serializers.IntegerField()
+    days = serializers.IntegerField(help_text="Minimum sending days at this stage.")
+    first_day = serializers.IntegerField()
+    last_day = serializers.IntegerField()
+    engaged_days = serializers.IntegerField(
+        help_text="Warming IPs take recipients engaged within this many days."
+    )
+
+
+class ScheduleSerializer(serializers.Serializer):
+    provider = serializers.CharField(source="provider.slug")
+    name = serializers.CharField(source="provider.name")
+    start_cap = serializers.IntegerField()
+    growth = serializers.DecimalField(max_digits=4, decimal_places=2)
+    target_cap = serializers.IntegerField()
+    min_days = serializers.IntegerField()
+    pacing_hours = serializers.IntegerField()
+    floor = serializers.IntegerField()
+    max_daily_growth = serializers.DecimalField(max_digits=4, decimal_places=2)
+    engaged_days_start = serializers.IntegerField()
+    engaged_days_step = serializers.IntegerField()
+    stages = StageSerializer(many=True)
+
+
+class ProviderScheduleView(APIView):
+    """A provider's warm-up profile and its stage table (GET /api/v1/providers/{slug}/schedule/)."""
+
+    @extend_schema(responses=ScheduleSerializer)
+    def get(self, request, slug: str):
+        provider = get_object_or_404(MailboxProvider, slug=slug)
+        profile = profiles_by_provider()[provider.pk]
+        return Response(ScheduleSerializer(profile).data)
+
+
+# --- routes and events --------------------------------------------------------------------------
+
+
+class RoutesRequestSerializer(serializers.Serializer):
+    sender_domain = serializers.CharField()
+    recipients = serializers.ListField(
+        child=serializers.JSONField(),
+        max_length=inputs.MAX_RECIPIENTS,
+        help_text="Addresses, or objects {address, engaged_days}; at most 10,000.",
+    )
+
+
+class RouteSerializer(serializers.Serializer):
+    recipient = serializers.CharField()
+    provider = serializers.CharField()
+    ip = serializers.CharField(allow_null=True)
+    pool = serializers.CharField(allow_null=True)
+    reason = serializers.ChoiceField(choices=REASONS)
+    detail = serializers.CharField(allow_null=True, help_text="Why, for no_route.")
+
+
+class RoutesResponseSerializer(serializers.Serializer):
+    routes = RouteSerializer(many=True)
+
+
+class RoutesView(APIView):
+    """Which IP each recipient's message should leave from. Answers at once, never waits."""
+
+    write_roles = ALL_ROLES  # the sending pipeline's token may be any member's
+
+    @extend_schema(request=RoutesRequestSerializer, responses=RoutesResponseSerializer)
+    def post(self, request):
+        sender_domain, recipients = inputs.routes_parse(request.data)
+        routes = services.routes_decide(
+            account=request.account, sender_domain=sender_domain, recipients=recipients
+        )
+        return Response(
+            {
+                "routes": [
+                    {
+                        "recipient": r.recipient,
+                        "provider": r.provider,
+                        "ip": r.ip,
+                        "pool": r.pool,
+                        "reason": r.reason,
+                        "detail": r.detail,
+                    }
+                    for r in routes
+                ]
+            }
+        )
+
+
+class EventSerializer(serializers.Serializer):
+    id = serializers.CharField(max_length=inputs.MAX_EVENT_ID)
+    type = serializers.ChoiceField(choices=sorted(inputs.EVENT_TYPES))
+    ip = serializers.IPAddressField()
+    sender_domain = serializers.CharField()
+    recipient = serializers.CharField()
+    smtp_code = serializers.IntegerField(required=False, allow_null=True)
+    enhanced_status = serializers.CharField(required=False, allow_blank=True)
+    response = serializers.CharField(required=False, allow_blank=True)
+    timestamp = serializers.DateTimeField()
+
+
+class EventsRequestSerializer(serializers.Serializer):
+    events = EventSerializer(many=True)
+
+
+class EventsResponseSerializer(serializers.Serializer):
+    received = serializers.IntegerField()
+    stored = serializers.IntegerField(help_text="New events, stored and counted.")
+    duplicates = serializers.IntegerField(help_text="Events already received (same id).")
+
+
+class EventsView(APIView):
+    """Delivery events: at most 10,000 per batch, all or nothing, idempotent on the event id."""
+
+    write_roles = ALL_ROLES
+
+    @extend_schema(request=EventsRequestSerializer, responses=EventsResponseSerializer)
+    def post(self, request):
+        now = timezone.now()
+        events = inputs.events_parse(request.data, now=now)
+        result = services.events_ingest(account=request.account, events=events, now=now)
+        return Response(
+            {"received": result.received, "stored": result.stored, "duplicates": result.duplicates}
+        )

@@ -1,0 +1,227 @@
+"""Validation of the two hot API payloads: routes and delivery events.
+
+These run for up to 10,000 items per request, so they are plain functions instead of DRF
+serializers (which cost tens of microseconds per item). They check field by field and raise
+`ApplicationError` naming the first bad input by path (`events[3].type`), the same shape as
+every other API error; the serializers in ips/api.py describe the payloads for the OpenAPI
+schema only. Repeated values (the same sender domain or IP in every event) are validated once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ips.addresses import normalise_ip
+from ips.models import DeliveryEvent
+from ips.services.routing import Recipient
+from providers.responses import parse_status
+from warmup_site.errors import ApplicationError
+from warmup_site.hostnames import normalise_domain
+
+MAX_RECIPIENTS = 10_000
+MAX_EVENTS = 10_000
+MAX_ADDRESS = 320  # RFC 5321: 64 for the local part + @ + 255 for the domain
+MAX_EVENT_ID = 200
+MAX_RESPONSE = 10_000
+# Clocks drift; an event further in the future than this is a broken clock, not an event.
+FUTURE_TOLERANCE = timedelta(hours=1)
+EVENT_TYPES = frozenset(DeliveryEvent.Type.values)
+
+
+def _fail(field: str, message: str):
+    raise ApplicationError(f"{field}: {message}", field=field)
+
+
+def _list(data, key: str, limit: int) -> list:
+    if not isinstance(data, dict):
+        _fail("non_field_errors", "Send a JSON object.")
+    if key not in data:
+        _fail(key, "This field is required.")
+    items = data[key]
+    if not isinstance(items, list):
+        _fail(key, "Expected a list of items.")
+    if not items:
+        _fail(key, "This list may not be empty.")
+    if len(items) > limit:
+        _fail(key, f"Ensure this field has no more than {limit} elements (got {len(items)}).")
+    return items
+
+
+def _address_problem(value) -> str | None:
+    if not isinstance(value, str):
+        return "Give the address as a string."
+    local, at, domain = value.rpartition("@")
+    if not at or not local or not domain:
+        return f"{value!r} is not an email address."
+    if len(value) > MAX_ADDRESS:
+        return f"An address has at most {MAX_ADDRESS} characters."
+    return None
+
+
+def _domain(value, field: str, cache: dict) -> str:
+    if not isinstance(value, str):
+        _fail(field, "Give the domain as a string.")
+    try:
+        return cache[value]
+    except KeyError:
+        pass
+    try:
+        cache[value] = normalise_domain(value)
+    except ValueError as exc:
+        _fail(field, f"{value!r} {exc}.")
+    return cache[value]
+
+
+# --- POST /api/v1/routes/ -------------------------------------------------------------------------
+
+
+def routes_parse(data) -> tuple[str, list[Recipient]]:
+    """(normalised sender domain, recipients). Recipients are strings or {address,
+    engaged_days}."""
+    items = _list(data, "recipients", MAX_RECIPIENTS)
+    if "sender_domain" not in data:
+        _fail("sender_domain", "This field is required.")
+    sender_domain = _domain(data["sender_domain"], "sender_domain", {})
+    recipients = []
+    append = recipients.append
+    for index, item in enumerate(items):
+        if type(item) is str:
+            local, at, domain = item.rpartition("@")
+            if at and local and domain and len(item) <= MAX_ADDRESS:
+                append(Recipient(item))
+                continue
+            _fail(f"recipients[{index}]", _address_problem(item) or "Invalid address.")
+        elif isinstance(item, dict):
+            problem = _address_problem(item.get("address"))
+            if problem:
+                _fail(f"recipients[{index}].address", problem)
+            days = item.get("engaged_days")
+            if days is not None and (type(days) is not int or days < 0):
+                _fail(
+                    f"recipients[{index}].engaged_days",
+                    "Give the days since the recipient last engaged as a whole number ≥ 0, "
+                    "or null.",
+                )
+            append(Recipient(item["address"], days))
+        else:
+            _fail(
+                f"recipients[{index}]",
+                "Give an address, or an object {address, engaged_days}.",
+            )
+    return sender_domain, recipients
+
+
+# --- POST /api/v1/events/ -------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class EventInput:
+    event_id: str
+    type: str
+    ip: str
+    sender_domain: str
+    recipient: str
+    smtp_code: int | None
+    enhanced_status: str
+    response: str
+    timestamp: datetime
+
+
+def _timestamp(value, field: str, latest: datetime) -> datetime:
+    if not isinstance(value, str):
+        _fail(field, "Give an ISO 8601 date and time with a time zone, e.g. 2026-11-23T10:15:00Z.")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        _fail(field, f"{value!r} is not an ISO 8601 date and time.")
+    if moment.tzinfo is None:
+        _fail(field, f"{value!r} has no time zone; add Z for UTC or an offset like +01:00.")
+    if moment > latest:
+        _fail(field, f"{value!r} is in the future; check the sending host's clock.")
+    return moment
+
+
+def events_parse(data, *, now: datetime) -> list[EventInput]:
+    items = _list(data, "events", MAX_EVENTS)
+    latest = now + FUTURE_TOLERANCE
+    # Values that repeat across a batch are checked once.
+    domains: dict = {}
+    ips: dict = {}
+    moments: dict = {}
+    statuses: set = set()
+    events = []
+    for index, item in enumerate(items):
+        where = f"events[{index}]"
+        if not isinstance(item, dict):
+            _fail(where, "Give each event as an object.")
+        event_id = item.get("id")
+        if type(event_id) is int and not isinstance(event_id, bool):
+            event_id = str(event_id)
+        if not isinstance(event_id, str) or not event_id.strip():
+            _fail(f"{where}.id", "Give the event's id (a string, unique in your account).")
+        if len(event_id) > MAX_EVENT_ID:
+            _fail(f"{where}.id", f"An id has at most {MAX_EVENT_ID} characters.")
+        kind = item.get("type")
+        if kind not in EVENT_TYPES:
+            _fail(
+                f"{where}.type",
+                f"{kind!r} is not a valid choice; use one of {', '.join(sorted(EVENT_TYPES))}.",
+            )
+        ip_text = item.get("ip")
+        try:
+            ip = ips[ip_text]
+        except (KeyError, TypeError):
+            if not isinstance(ip_text, str):
+                _fail(f"{where}.ip", "Give the IP address the message left from.")
+            try:
+                ip = ips[ip_text] = normalise_ip(ip_text)
+            except ValueError as exc:
+                _fail(f"{where}.ip", f"{ip_text!r} {exc}.")
+        if "sender_domain" not in item:
+            _fail(f"{where}.sender_domain", "This field is required.")
+        sender_domain = _domain(item["sender_domain"], f"{where}.sender_domain", domains)
+        recipient = item.get("recipient")
+        problem = _address_problem(recipient)
+        if problem:
+            _fail(f"{where}.recipient", problem)
+        code = item.get("smtp_code")
+        if code is not None:
+            if isinstance(code, str) and code.isdigit():
+                code = int(code)
+            if type(code) is not int or not 200 <= code <= 599:
+                _fail(f"{where}.smtp_code", f"{code!r} is not an SMTP reply code (200-599).")
+        status = item.get("enhanced_status") or ""
+        if status and status not in statuses:
+            if not isinstance(status, str) or parse_status(status) is None:
+                _fail(
+                    f"{where}.enhanced_status",
+                    f"{status!r} is not an enhanced status code such as 4.7.28.",
+                )
+            statuses.add(status)
+        response = item.get("response") or ""
+        if not isinstance(response, str):
+            _fail(f"{where}.response", "Give the SMTP reply as a string.")
+        if len(response) > MAX_RESPONSE:
+            _fail(f"{where}.response", f"A reply has at most {MAX_RESPONSE} characters.")
+        if "timestamp" not in item:
+            _fail(f"{where}.timestamp", "This field is required.")
+        raw_time = item["timestamp"]
+        timestamp = moments.get(raw_time) if isinstance(raw_time, str) else None
+        if timestamp is None:
+            timestamp = _timestamp(raw_time, f"{where}.timestamp", latest)
+            moments[raw_time] = timestamp
+        events.append(
+            EventInput(
+                event_id,
+                kind,
+                ip,
+                sender_domain,
+                recipient,
+                code,
+                status.strip(),
+                response,
+                timestamp,
+            )
+        )
+    return events

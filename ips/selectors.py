@@ -1,0 +1,159 @@
+"""Reads of pools, IPs and per-provider warm-up state, one queryset per output shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db.models import FilteredRelation, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from ips.models import (
+    ROUTABLE_IP_STATES,
+    ROUTING_PHASE,
+    DedicatedIp,
+    IpCheck,
+    IpPool,
+    IpWarmup,
+    utc_day,
+)
+from ips.services.routing import Candidate, day_cap, peaks_load
+from ips.services.warmup import DEFAULT_PROFILE
+
+
+def ip_pool_list() -> QuerySet[IpPool]:
+    return IpPool.objects.select_related("account", "overflow_pool").order_by("name", "pk")
+
+
+def dedicated_ip_list() -> QuerySet[DedicatedIp]:
+    """IPs with their pool, account and readiness checks (2 queries for any number of IPs)."""
+    return (
+        DedicatedIp.objects.select_related("pool__account")
+        .prefetch_related(Prefetch("checks", queryset=IpCheck.objects.order_by("kind", "name")))
+        .order_by("address")
+    )
+
+
+def account_sending_ips(*, account) -> list[str]:
+    """The account's dedicated IPs that send or will send (not retired): for its SPF record."""
+    return list(
+        DedicatedIp.objects.for_account(account)
+        .exclude(state=DedicatedIp.State.RETIRED)
+        .order_by("address")
+        .values_list("address", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class WarmupRow:
+    """One IP's warm-up at one provider, as the API and the pages show it."""
+
+    ip_id: int
+    provider: str
+    provider_name: str
+    state: str
+    state_display: str
+    stage: int
+    daily_cap: int  # today's cap: the open day's, or the cap the day will open with
+    used_today: int
+    remaining_now: int  # what routing could still send now (pacing included)
+    sending_days: int
+    suspended_until: datetime | None
+    suspension_reason: str
+    suspended: bool  # suspended right now
+    last_decision: None = None  # the warm-up controller (next issue) stores decisions
+
+
+def ip_warmup_rows(*, ip_ids: list[int], now: datetime | None = None) -> dict[int, list[WarmupRow]]:
+    """Per IP, one row per provider with today's cap and use: one query, plus one for the
+    recent peaks when a warm IP's day is not open yet."""
+    now = now or timezone.now()
+    today, hour = utc_day(now), now.astimezone(UTC).hour
+    rows = list(
+        IpWarmup.objects.filter(ip_id__in=ip_ids)
+        .annotate(today=FilteredRelation("days", condition=Q(days__day=today)))
+        .order_by("ip_id", "provider__position", "provider__name")
+        .values_list(
+            "id",
+            "ip_id",
+            "provider__slug",
+            "provider__name",
+            "state",
+            "stage",
+            "daily_cap",
+            "sending_days",
+            "suspended_until",
+            "suspension_reason",
+            "today__cap",
+            "today__routed",
+            "provider__warmup_profile__pacing_hours",
+            "provider__warmup_profile__floor",
+            "provider__warmup_profile__max_daily_growth",
+            "ip__state",
+            "ip__readiness",
+        )
+    )
+    candidates = {}
+    for r in rows:
+        phase = ROUTING_PHASE.get(r[4])
+        if phase is None:
+            continue
+        candidates[r[0]] = Candidate(
+            warmup_id=r[0],
+            address="",
+            pool_id=0,
+            provider=r[2],
+            phase=phase,
+            cooling=r[4] == IpWarmup.State.COOLING,
+            stage=r[5],
+            daily_cap=r[6],
+            cap=r[10],
+            routed=r[11] or 0,
+            pacing_hours=r[12] or DEFAULT_PROFILE["pacing_hours"],
+            floor=r[13] if r[13] is not None else DEFAULT_PROFILE["floor"],
+            max_daily_growth=float(r[14] if r[14] is not None else 0.2),
+            engaged_days_start=0,
+            engaged_days_step=0,
+        )
+    unopened_warm = [
+        c.warmup_id for c in candidates.values() if c.cap is None and c.phase == "warm"
+    ]
+    peaks = peaks_load(warmup_ids=unopened_warm, today=today) if unopened_warm else {}
+    states = dict(IpWarmup.State.choices)
+    result: dict[int, list[WarmupRow]] = {ip_id: [] for ip_id in ip_ids}
+    for r in rows:
+        candidate = candidates.get(r[0])
+        if candidate is not None:
+            if candidate.cap is None:
+                candidate.cap = day_cap(candidate, peaks.get(r[0], 0))
+            cap = candidate.cap
+            allowance = candidate.allowance(hour) or 0
+            remaining = max(allowance - candidate.routed, 0)
+            blocked = (
+                (r[8] is not None and r[8] > now)
+                or r[15] not in ROUTABLE_IP_STATES
+                or r[16] == DedicatedIp.Readiness.FAILED
+            )
+            if blocked:
+                remaining = 0  # routing skips this row right now
+        else:
+            cap, remaining = 0, 0
+        suspended = r[8] is not None and r[8] > now
+        result.setdefault(r[1], []).append(
+            WarmupRow(
+                ip_id=r[1],
+                provider=r[2],
+                provider_name=r[3],
+                state=r[4],
+                state_display=states.get(r[4], r[4]),
+                stage=r[5],
+                daily_cap=cap,
+                used_today=r[11] or 0,
+                remaining_now=remaining,
+                sending_days=r[7],
+                suspended_until=r[8],
+                suspension_reason=r[9],
+                suspended=suspended,
+            )
+        )
+    return result

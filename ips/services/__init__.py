@@ -1,0 +1,47 @@
+"""Every write and business rule of the ips app, by topic:
+
+- pools.py     — pools, domain pins, adding and retiring IPs
+- warmup.py    — per-provider warm-up rows, starting a warm-up, changing a cap
+- readiness.py — PTR, forward-confirmed rDNS and DNS-blocklist checks, operator overrides
+- routing.py   — the routing decision with exact caps, pacing and overflow
+- events.py    — delivery-event ingestion and the day counters
+"""
+
+from ips.services.events import IngestResult, events_ingest
+from ips.services.pools import (
+    domain_pool_pin_set,
+    ip_create,
+    ip_pool_create,
+    ip_pool_save,
+    ip_pool_validate,
+    ip_retire,
+)
+from ips.services.readiness import (
+    ip_readiness_check,
+    ip_readiness_override,
+    ips_check_due,
+    ips_readiness_check,
+)
+from ips.services.routing import Recipient, Route, routes_decide
+from ips.services.warmup import ip_warmup_cap_set, ip_warmup_start, ip_warmups_sync
+
+__all__ = [
+    "IngestResult",
+    "Recipient",
+    "Route",
+    "domain_pool_pin_set",
+    "events_ingest",
+    "ip_create",
+    "ip_pool_create",
+    "ip_pool_save",
+    "ip_pool_validate",
+    "ip_readiness_check",
+    "ip_readiness_override",
+    "ip_retire",
+    "ip_warmup_cap_set",
+    "ip_warmup_start",
+    "ip_warmups_sync",
+    "ips_check_due",
+    "ips_readiness_check",
+    "routes_decide",
+]

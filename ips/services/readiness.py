@@ -1,0 +1,419 @@
+"""Readiness checks of dedicated IPs: PTR, forward-confirmed reverse DNS, DNS blocklists.
+
+Every lookup goes through warmup_site.dns, many at once (`lookup_many`). Each check ends in a
+fact (pass / fail) or, on a temporary DNS failure, in no new fact at all: the previous status
+stays and the failure is recorded in `error`, so a resolver outage never lists or clears an IP.
+
+An IP passes when every check passes or is covered by an operator's override. A new IP that
+passes starts its warm-up at once; a sending IP that fails (a new listing) is skipped by routing
+until it passes again or an operator overrides the new failure.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ips.addresses import dnsbl_name
+from ips.models import DedicatedIp, IpCheck
+from ips.services.routing import routing_cache_clear
+from ips.services.warmup import ip_warmup_start
+from warmup_site import dns
+from warmup_site.errors import ApplicationError
+
+# IPs that have not passed yet are retried soon; sending IPs every WARMUP_IP_RECHECK_HOURS.
+RETRY_NEW = timedelta(minutes=15)
+# While the job checks a batch, other workers leave those IPs alone this long.
+CHECK_LEASE = timedelta(minutes=10)
+# A PTR record may list several names; confirming more than a few is pointless.
+MAX_PTR_NAMES = 5
+
+PTR, FCRDNS = "ptr", "fcrdns"
+
+# What the return codes of the common blocklists mean. Sources: spamhaus.org/faqs/dnsbl-usage
+# ("Return codes"), spamcop.net/fom-serve/cache/291.html, barracudacentral.org/rbl.
+DNSBL_CODES: dict[str, dict[str, str]] = {
+    "spamhaus": {
+        "127.0.0.2": "SBL (Spamhaus Block List): a known spam source or spam operation",
+        "127.0.0.3": "SBL CSS (Combined Spam Sources): low-reputation mail, e.g. snowshoe spam",
+        "127.0.0.4": "XBL (Exploits Block List): a hijacked or infected host sending spam",
+        "127.0.0.5": "XBL (Exploits Block List): a hijacked or infected host",
+        "127.0.0.6": "XBL (Exploits Block List): a hijacked or infected host",
+        "127.0.0.7": "XBL (Exploits Block List): a hijacked or infected host",
+        "127.0.0.9": "SBL DROP: a netblock hijacked by or leased to spammers (Don't Route Or Peer)",
+        "127.0.0.10": "PBL (Policy Block List, listed by the ISP): this range should not send "
+        "mail directly to the internet",
+        "127.0.0.11": "PBL (Policy Block List, listed by Spamhaus): a dynamic or end-user range "
+        "that should not send mail directly to the internet",
+    },
+    "spamcop": {"127.0.0.2": "SpamCop: reported as a source of spam by SpamCop users"},
+    "barracuda": {"127.0.0.2": "Barracuda Reputation Block List: poor sending reputation"},
+}
+# Answers in 127.255.255.0/24 are Spamhaus's way of refusing a query: not a listing.
+DNSBL_ERRORS = {
+    "127.255.255.252": "the blocklist says the query was malformed (a typo in the zone name?)",
+    "127.255.255.254": "the blocklist refuses queries that come through public or open "
+    "resolvers: use your own recursive resolver, or Spamhaus's Data Query Service zone",
+    "127.255.255.255": "the blocklist refuses this resolver: it sent too many queries",
+}
+_ERROR_NET = ipaddress.ip_network("127.255.255.0/24")
+_LISTING_NET = ipaddress.ip_network("127.0.0.0/8")
+
+
+def dnsbl_family(zone: str) -> str | None:
+    for family in DNSBL_CODES:
+        if family in zone:
+            return family
+    return None
+
+
+def explain_dnsbl_code(zone: str, code: str) -> str:
+    family = dnsbl_family(zone)
+    meaning = DNSBL_CODES.get(family, {}).get(code) if family else None
+    return f"{code}: {meaning}" if meaning else f"{code}: listed (see the blocklist's site)"
+
+
+def check_names() -> list[tuple[str, str]]:
+    """(name, kind) of every check an IP gets with the current settings."""
+    return [(PTR, IpCheck.Kind.PTR), (FCRDNS, IpCheck.Kind.FCRDNS)] + [
+        (f"dnsbl:{zone.strip().rstrip('.').lower()}", IpCheck.Kind.DNSBL)
+        for zone in settings.WARMUP_DNSBL_ZONES
+    ]
+
+
+@dataclass
+class Outcome:
+    """One check's result this time: a fact (pass/fail) or a temporary failure."""
+
+    kind: str
+    result: str  # "pass", "fail" or "tempfail"
+    detail: str = ""
+    found: list = field(default_factory=list)
+
+
+def _ptr_outcome(ip: DedicatedIp, ptr: dns.Result) -> Outcome:
+    if ptr.tempfail:
+        return Outcome(IpCheck.Kind.PTR, "tempfail", ptr.describe())
+    if ptr.absent:
+        return Outcome(
+            IpCheck.Kind.PTR,
+            "fail",
+            f"no PTR record: {ptr.describe()}. Ask the network's owner to set reverse DNS.",
+        )
+    names = list(ptr.records)
+    if ip.hostname and ip.hostname not in names:
+        return Outcome(
+            IpCheck.Kind.PTR,
+            "fail",
+            f"the PTR record points to {', '.join(names)}, not to {ip.hostname}",
+            names,
+        )
+    return Outcome(IpCheck.Kind.PTR, "pass", f"PTR: {', '.join(names)}", names)
+
+
+def _fcrdns_names(ip: DedicatedIp, ptr: dns.Result) -> list[str]:
+    if not ptr.ok:
+        return []
+    if ip.hostname and ip.hostname in ptr.records:
+        return [ip.hostname]
+    return list(ptr.records)[:MAX_PTR_NAMES]
+
+
+def _fcrdns_outcome(ip: DedicatedIp, ptr: dns.Result, forward: list[dns.Result]) -> Outcome:
+    kind = IpCheck.Kind.FCRDNS
+    if ptr.tempfail:
+        return Outcome(kind, "tempfail", "the PTR lookup failed, so there is no name to confirm")
+    if not ptr.ok:
+        return Outcome(kind, "fail", "there is no PTR name to confirm")
+    wanted = ipaddress.ip_address(ip.address)
+    seen = []
+    for result in forward:
+        addresses = [ipaddress.ip_address(a) for a in result.records] if result.ok else []
+        if wanted in addresses:
+            return Outcome(
+                kind, "pass", f"{result.name} resolves back to {ip.address}", [result.name]
+            )
+        seen.append(result)
+    if any(result.tempfail for result in seen):
+        failed = next(result for result in seen if result.tempfail)
+        return Outcome(kind, "tempfail", failed.describe())
+    parts = [f"{r.name} resolves to {', '.join(r.records)}" if r.ok else r.describe() for r in seen]
+    return Outcome(kind, "fail", f"no PTR name resolves back to {ip.address}: {'; '.join(parts)}")
+
+
+def _dnsbl_outcome(zone: str, query: dns.Result, txt: dns.Result | None) -> Outcome:
+    kind = IpCheck.Kind.DNSBL
+    if query.tempfail:
+        return Outcome(kind, "tempfail", query.describe())
+    if query.absent:
+        return Outcome(kind, "pass", f"not listed on {zone}")
+    codes = sorted(set(query.records), key=ipaddress.ip_address)
+    errors = [c for c in codes if ipaddress.ip_address(c) in _ERROR_NET]
+    listings = [c for c in codes if ipaddress.ip_address(c) in _LISTING_NET and c not in errors]
+    if not listings:
+        if errors:
+            reason = DNSBL_ERRORS.get(errors[0], "the blocklist refused the query")
+            return Outcome(kind, "tempfail", f"{zone} answered {errors[0]}: {reason}", codes)
+        return Outcome(
+            kind,
+            "tempfail",
+            f"{zone} answered {', '.join(codes)}, which is not a blocklist return code "
+            "(is a resolver rewriting NXDOMAIN answers?)",
+            codes,
+        )
+    detail = f"listed on {zone}: " + "; ".join(explain_dnsbl_code(zone, c) for c in listings)
+    if txt is not None and txt.ok and txt.records:
+        detail += f" — {txt.records[0]}"
+    return Outcome(kind, "fail", detail, listings)
+
+
+def _run(ips: list[DedicatedIp]) -> dict[int, dict[str, Outcome]]:
+    """Every check of every IP, with two rounds of concurrent lookups."""
+    zones = [name.split(":", 1)[1] for name, kind in check_names() if kind == IpCheck.Kind.DNSBL]
+    first = []
+    for ip in ips:
+        first.append((dns.reverse_name(ip.address), "PTR"))
+        first.extend((dnsbl_name(ip.address, zone), "A") for zone in zones)
+    answers = iter(dns.lookup_many(first))
+    ptrs, lists = {}, {}
+    for ip in ips:
+        ptrs[ip.pk] = next(answers)
+        lists[ip.pk] = [next(answers) for _zone in zones]
+
+    second = []
+    for ip in ips:
+        rdtype = "AAAA" if ipaddress.ip_address(ip.address).version == 6 else "A"
+        second.extend((name, rdtype) for name in _fcrdns_names(ip, ptrs[ip.pk]))
+        # The TXT record of a listing usually names the reason and the delisting page.
+        second.extend((r.name, "TXT") for r in lists[ip.pk] if r.ok)
+    more = iter(dns.lookup_many(second))
+    results: dict[int, dict[str, Outcome]] = {}
+    for ip in ips:
+        ptr = ptrs[ip.pk]
+        forward = [next(more) for _name in _fcrdns_names(ip, ptr)]
+        outcomes = {PTR: _ptr_outcome(ip, ptr), FCRDNS: _fcrdns_outcome(ip, ptr, forward)}
+        for zone, query in zip(zones, lists[ip.pk], strict=True):
+            txt = next(more) if query.ok else None
+            outcomes[f"dnsbl:{zone}"] = _dnsbl_outcome(zone, query, txt)
+        results[ip.pk] = outcomes
+    return results
+
+
+def _summarise(checks: list[IpCheck]) -> str:
+    if any(c.status == IpCheck.Status.FAIL and not c.overridden for c in checks):
+        return DedicatedIp.Readiness.FAILED
+    if checks and all(c.passes for c in checks):
+        return DedicatedIp.Readiness.PASSED
+    return DedicatedIp.Readiness.UNKNOWN
+
+
+def _next_check(ip: DedicatedIp, now: datetime) -> datetime | None:
+    if ip.state == DedicatedIp.State.RETIRED:
+        return None
+    if ip.state in (DedicatedIp.State.NEW, DedicatedIp.State.CHECKING):
+        return now + RETRY_NEW
+    return now + timedelta(hours=settings.WARMUP_IP_RECHECK_HOURS)
+
+
+def ips_readiness_check(*, ips: list[DedicatedIp]) -> dict[str, int]:
+    """Check these IPs now, store the results and move new IPs on. Returns counts by outcome.
+
+    The lookups run outside any transaction; the writes for the whole batch run in one.
+    """
+    ips = [ip for ip in ips if ip.state != DedicatedIp.State.RETIRED]
+    counts = {"passed": 0, "failed": 0, "unknown": 0, "started": 0}
+    if not ips:
+        return counts
+    results = _run(ips)
+    now = timezone.now()
+    names = {name: kind for name, kind in check_names()}
+    with transaction.atomic():
+        # The lookups took a while: work on the rows as they are now (an override, a retirement
+        # or another worker may have changed them), locked until the batch is written.
+        ips = list(
+            DedicatedIp.objects.select_for_update()
+            .filter(pk__in=[ip.pk for ip in ips])
+            .exclude(state=DedicatedIp.State.RETIRED)
+            .order_by("pk")
+        )
+        previous = {
+            (c.ip_id, c.name): c for c in IpCheck.objects.select_for_update().filter(ip__in=ips)
+        }
+        rows = []
+        for ip in ips:
+            for name, outcome in results[ip.pk].items():
+                rows.append(_updated_check(previous.get((ip.pk, name)), ip, name, outcome, now))
+        IpCheck.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["ip", "name"],
+            update_fields=[
+                "kind",
+                "status",
+                "detail",
+                "found",
+                "checked_at",
+                "attempted_at",
+                "error",
+                "changed_at",
+                "overridden",
+            ],
+        )
+        # Checks of blocklists no longer configured no longer count.
+        IpCheck.objects.filter(ip__in=ips).exclude(name__in=list(names)).delete()
+        by_ip: dict[int, list[IpCheck]] = {}
+        for row in rows:
+            by_ip.setdefault(row.ip_id, []).append(row)
+        to_start = []
+        for ip in ips:
+            ip.readiness = _summarise(by_ip[ip.pk])
+            ip.readiness_checked_at = now
+            counts[ip.readiness] += 1
+            if ip.state == DedicatedIp.State.NEW and ip.readiness != DedicatedIp.Readiness.PASSED:
+                ip.state = DedicatedIp.State.CHECKING
+                ip.state_changed_at = now
+            elif ip.state in (DedicatedIp.State.NEW, DedicatedIp.State.CHECKING) and (
+                ip.readiness == DedicatedIp.Readiness.PASSED
+            ):
+                ip.state = DedicatedIp.State.READY
+                ip.state_changed_at = now
+                to_start.append(ip)
+            ip.next_check_at = _next_check(ip, now)
+        DedicatedIp.objects.bulk_update(
+            ips,
+            ["readiness", "readiness_checked_at", "state", "state_changed_at", "next_check_at"],
+        )
+        for ip in to_start:
+            ip_warmup_start(ip=ip)
+            ip.state = DedicatedIp.State.WARMING
+            counts["started"] += 1
+    # An IP that passes again is routed to at once in this process (a failing one already is
+    # refused by every claim).
+    routing_cache_clear()
+    return counts
+
+
+def _updated_check(
+    old: IpCheck | None, ip: DedicatedIp, name: str, outcome: Outcome, now: datetime
+) -> IpCheck:
+    row = IpCheck(
+        ip=ip,
+        name=name,
+        kind=outcome.kind,
+        status=old.status if old else IpCheck.Status.UNKNOWN,
+        detail=old.detail if old else "",
+        found=old.found if old else [],
+        checked_at=old.checked_at if old else None,
+        attempted_at=now,
+        error="",
+        changed_at=old.changed_at if old else None,
+        overridden=old.overridden if old else False,
+    )
+    if outcome.result == "tempfail":
+        # Not a fact: keep what we knew, say what went wrong.
+        row.error = outcome.detail[:300]
+        if not old:
+            row.detail = "not checked yet: DNS did not answer"
+        return row
+    status = IpCheck.Status.PASS if outcome.result == "pass" else IpCheck.Status.FAIL
+    if status != row.status:
+        row.changed_at = now
+        # An override covers the failure the operator saw, not a new one.
+        row.overridden = False
+    row.status = status
+    row.detail = outcome.detail
+    row.found = outcome.found
+    row.checked_at = now
+    return row
+
+
+def ip_readiness_check(*, ip: DedicatedIp) -> DedicatedIp:
+    ips_readiness_check(ips=[ip])
+    ip.refresh_from_db()
+    return ip
+
+
+@transaction.atomic
+def ip_readiness_override(*, ip: DedicatedIp, actor, reason: str) -> DedicatedIp:
+    """An operator accepts the checks that do not pass right now, with a reason (recorded).
+
+    It covers the failures and unknowns seen now (checks that never ran count as unknown); a
+    check that later changes to a new failure is not covered. A new IP then starts warming.
+    """
+    reason = reason.strip()
+    if len(reason) < 5:
+        raise ApplicationError(
+            "Say why the checks may be overridden (at least a few words).", field="reason"
+        )
+    ip = DedicatedIp.objects.select_for_update().get(pk=ip.pk)
+    if ip.state == DedicatedIp.State.RETIRED:
+        raise ApplicationError(f"{ip.address} is retired.")
+    now = timezone.now()
+    existing = {c.name: c for c in IpCheck.objects.filter(ip=ip)}
+    for name, kind in check_names():
+        if name not in existing:
+            existing[name] = IpCheck(
+                ip=ip,
+                name=name,
+                kind=kind,
+                status=IpCheck.Status.UNKNOWN,
+                detail="not checked yet",
+                attempted_at=None,
+            )
+    checks = [existing[name] for name, _kind in check_names()]
+    for check in checks:
+        if check.status != IpCheck.Status.PASS:
+            check.overridden = True
+    IpCheck.objects.bulk_create([c for c in checks if c.pk is None], ignore_conflicts=True)
+    IpCheck.objects.filter(ip=ip, name__in=[c.name for c in checks if c.overridden]).update(
+        overridden=True
+    )
+    ip.readiness_override_by = actor
+    ip.readiness_override_reason = reason
+    ip.readiness_override_at = now
+    ip.readiness = _summarise(checks)
+    fields = ["readiness_override_by", "readiness_override_reason", "readiness_override_at"]
+    if ip.state in (DedicatedIp.State.NEW, DedicatedIp.State.CHECKING):
+        ip.state = DedicatedIp.State.READY
+        ip.state_changed_at = now
+        fields += ["state", "state_changed_at"]
+    ip.save(update_fields=[*fields, "readiness"])
+    if ip.state == DedicatedIp.State.READY:
+        ip = ip_warmup_start(ip=ip)
+    routing_cache_clear()
+    return ip
+
+
+def ips_check_due(*, batch_size: int = 100, max_batches: int = 20) -> dict[str, int]:
+    """The scheduled job: check every IP whose next check is due. Safe on several workers.
+
+    Each batch is claimed by pushing next_check_at forward by CHECK_LEASE inside a transaction
+    that skips rows another worker holds (PostgreSQL); the lookups run outside it.
+    """
+    totals = {"checked": 0, "passed": 0, "failed": 0, "unknown": 0, "started": 0}
+    for _ in range(max_batches):
+        now = timezone.now()
+        with transaction.atomic():
+            batch = list(
+                DedicatedIp.objects.filter(next_check_at__lte=now)
+                .exclude(state=DedicatedIp.State.RETIRED)
+                .order_by("next_check_at")
+                .select_for_update(skip_locked=True)[:batch_size]
+            )
+            if not batch:
+                break
+            DedicatedIp.objects.filter(pk__in=[ip.pk for ip in batch]).update(
+                next_check_at=now + CHECK_LEASE
+            )
+        counts = ips_readiness_check(ips=batch)
+        totals["checked"] += len(batch)
+        for key, value in counts.items():
+            totals[key] += value
+        if len(batch) < batch_size:
+            break
+    return totals

@@ -1,0 +1,539 @@
+"""The routing decision: which IP each recipient's message leaves from, exactly within caps.
+
+For each recipient: its provider (providers.services.addresses_provider), then the first IP
+that may still send to that provider, in this order:
+
+1. a *warming* IP of the account's pool (the sender domain's pinned pool, else the account's
+   default pool), under today's cap and under the pace for this hour; warming IPs take the most
+   engaged recipients first and never those engaged longer ago than their stage allows;
+2. a *warm* IP of that pool, within its post-warm-up growth allowance;
+3. the pool's overflow pool;
+4. the shared pool.
+
+`reason` says which: warming, warm, overflow (an account pool reached by overflow), shared (a
+shared pool's IP), or no_route with a sentence in `detail`. Nothing ever waits.
+
+Exactness. A cap lives in the day row of its (IP, provider) — `IpWarmupDay.cap` — and routing
+changes `routed` only with one conditional UPDATE per (IP, provider) group that grants
+min(wanted, allowance - routed) and reports the grant through RETURNING. The same statement
+checks, as of that moment, that the IP may send at all: the warm-up is in a routable state and
+not suspended, the IP is routable, has not failed its readiness checks and is still in the
+pool routing picked it from. Each statement commits on its own (no transaction spans a
+request), so a row lock is held for one statement and requests never wait on each other in a
+cycle. The database refuses routed > cap with a check constraint as well.
+
+The configuration — which pools an account routes through, their IPs and warm-up stages — is
+read in one statement and kept per process for WARMUP_ROUTING_CACHE_SECONDS (default 5): it
+only decides which rows to *try*, in which order; every fact that must hold at once (caps, the
+pace, suspensions, pauses, readiness, pool membership) is checked by the claim itself. A new
+IP, pool or pin is therefore used within seconds; a suspension or a cut cap applies to the
+next claim. Database work per request: one claim per (IP, provider) group used, plus, when the
+cache is cold, one statement for the configuration, one for the domain's pin and, on the first
+request of a day, one to open that day's rows — never one per recipient.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from ips.models import (
+    ROUTABLE_IP_STATES,
+    ROUTING_PHASE,
+    DedicatedIp,
+    DomainPoolPin,
+    IpPool,
+    IpWarmup,
+    IpWarmupDay,
+    WarmupProfile,
+    utc_day,
+)
+from ips.services.warmup import DEFAULT_PROFILE, warm_day_cap
+from providers import registry
+from providers.services import addresses_provider
+from warmup_site import db
+
+WARMING, WARM, OVERFLOW, SHARED, NO_ROUTE = "warming", "warm", "overflow", "shared", "no_route"
+REASONS = (WARMING, WARM, OVERFLOW, SHARED, NO_ROUTE)
+PHASE_STATES = {
+    phase: tuple(state for state, p in ROUTING_PHASE.items() if p == phase)
+    for phase in (WARMING, WARM)
+}
+# A warm IP's growth allowance looks at its peak over this many previous days.
+PEAK_DAYS = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    address: str
+    engaged_days: int | None = None  # days since the recipient last engaged; None: unknown
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    recipient: str
+    provider: str
+    ip: str | None
+    pool: str | None
+    reason: str
+    detail: str | None = None
+
+
+@dataclass(slots=True)
+class Candidate:
+    """One (IP, provider) routing may claim from, as last read."""
+
+    warmup_id: int
+    address: str
+    pool_id: int
+    provider: str
+    phase: str  # "warming" or "warm"
+    cooling: bool
+    stage: int
+    daily_cap: int
+    cap: int | None  # today's cap; None until the day is opened
+    routed: int  # as read, plus what this process claimed since
+    pacing_hours: int
+    floor: int
+    max_daily_growth: float
+    engaged_days_start: int
+    engaged_days_step: int
+    # The (day, hour) in which a claim found nothing: not tried again until then or a re-read.
+    exhausted: tuple[date, int] | None = None
+
+    def engaged_limit(self) -> int:
+        return self.engaged_days_start + self.engaged_days_step * max(self.stage - 1, 0)
+
+    def pace(self, hour: int) -> tuple[int, int]:
+        """(numerator, denominator) of the share of today's cap open at this UTC hour."""
+        if self.phase != WARMING:
+            return 1, 1
+        hours = max(self.pacing_hours, 1)
+        return min(hour + 1, hours), hours
+
+    def allowance(self, hour: int) -> int | None:
+        if self.cap is None:
+            return None
+        numerator, denominator = self.pace(hour)
+        # Integer ceiling, the same arithmetic as the claim statement.
+        return (self.cap * numerator + denominator - 1) // denominator
+
+
+@dataclass(frozen=True, slots=True)
+class PoolRef:
+    id: int
+    name: str
+    account_id: int | None
+    is_default: bool
+    overflow_pool_id: int | None
+
+
+@dataclass
+class Config:
+    """One account's routing configuration, as read at `read_at` for the UTC day `today`."""
+
+    read_at: datetime
+    today: date
+    pools: list[PoolRef]
+    # (pool id, provider slug, phase) → candidates, least used first
+    candidates: dict[tuple[int, str, str], list[Candidate]]
+    pins: dict[str, int | None] = field(default_factory=dict)  # sender domain → pool id
+
+
+# --- SQL ------------------------------------------------------------------------------------------
+
+
+def _literals(values) -> str:
+    # Only constant enum values from this module, never input: safe to inline, and it keeps
+    # the statement text fixed so that it can be prepared.
+    return ", ".join("'" + str(value).replace("'", "''") + "'" for value in values)
+
+
+def _sql() -> dict[str, str]:
+    """The statements, built once from the models' table names."""
+    q = connection.ops.quote_name
+    pool, pin = q(IpPool._meta.db_table), q(DomainPoolPin._meta.db_table)
+    domain = q(DomainPoolPin._meta.get_field("domain").related_model._meta.db_table)
+    warmup, ip = q(IpWarmup._meta.db_table), q(DedicatedIp._meta.db_table)
+    day, profile = q(IpWarmupDay._meta.db_table), q(WarmupProfile._meta.db_table)
+    provider = q(IpWarmup._meta.get_field("provider").related_model._meta.db_table)
+    allowed = "((CAST(cap AS BIGINT) * %(num)s + %(den)s - 1) / %(den)s)"
+    counters = ", ".join(IpWarmupDay.COUNTERS)
+    zeros = ", ".join("0" for _ in IpWarmupDay.COUNTERS)
+    return {
+        # Every pool this account may route through (its own and the shared ones) with their
+        # routable (IP, provider) rows and today's day rows. A pool without routable IPs still
+        # comes back (with NULLs): its overflow pool counts. Indexes: ippool.account_id,
+        # dedicatedip.pool_id, ipwarmup (ip, provider), ipwarmupday (warmup, day).
+        "read": f"""
+            SELECT p.id, p.name, p.account_id, p.is_default, p.overflow_pool_id,
+                   w.id, ip.address, pr.slug, w.state, w.stage, w.daily_cap, d.cap, d.routed,
+                   prof.pacing_hours, prof.floor, prof.max_daily_growth,
+                   prof.engaged_days_start, prof.engaged_days_step
+            FROM {pool} p
+            LEFT JOIN {ip} ip ON ip.pool_id = p.id
+                AND ip.state IN ({_literals(ROUTABLE_IP_STATES)})
+                AND ip.readiness <> '{DedicatedIp.Readiness.FAILED}'
+            LEFT JOIN {warmup} w ON w.ip_id = ip.id
+                AND w.state IN ({_literals(ROUTING_PHASE)})
+            LEFT JOIN {provider} pr ON pr.id = w.provider_id
+            LEFT JOIN {profile} prof ON prof.provider_id = w.provider_id
+            LEFT JOIN {day} d ON d.warmup_id = w.id AND d.day = %(today)s
+            WHERE p.account_id = %(account)s OR p.account_id IS NULL
+        """,
+        # The pool a sender domain of this account is pinned to, if any.
+        "pin": f"""
+            SELECT pn.pool_id FROM {pin} pn JOIN {domain} dm ON dm.id = pn.domain_id
+            WHERE dm.account_id = %(account)s AND dm.name = %(domain)s
+        """,
+        "peaks": f"""
+            SELECT warmup_id, MAX(routed) FROM {day}
+            WHERE warmup_id IN ({{ids}}) AND day >= %(since)s AND day < %(today)s
+            GROUP BY warmup_id
+        """,
+        # Opens today's rows: a row an event created first has no cap yet and gets one; a cap
+        # set already (another request, the controller) is left alone.
+        "open": f"""
+            INSERT INTO {day} (warmup_id, day, cap, routed, last_claim, {counters})
+            VALUES {{values}}
+            ON CONFLICT (warmup_id, day) DO UPDATE SET cap = excluded.cap
+            WHERE {day}.cap IS NULL
+        """,
+        "open_row": f"(%s, %s, %s, 0, 0, {zeros})",
+        # The claim: grant min(want, allowed - routed) in one statement. All SET expressions
+        # read the row as it was before this statement (SQL semantics, PostgreSQL and SQLite),
+        # so last_claim holds exactly what routed grew by, and RETURNING reports it. Under
+        # concurrency PostgreSQL re-evaluates WHERE and SET on the newest row version after
+        # waiting for the row lock; SQLite runs one writer at a time. The EXISTS re-checks,
+        # now, everything the cached configuration may have missed.
+        "claim": f"""
+            UPDATE {day}
+            SET last_claim = CASE WHEN routed + %(want)s <= {allowed}
+                                  THEN %(want)s ELSE {allowed} - routed END,
+                routed = CASE WHEN routed + %(want)s <= {allowed}
+                              THEN routed + %(want)s ELSE {allowed} END
+            WHERE warmup_id = %(warmup)s AND day = %(today)s AND cap IS NOT NULL
+              AND routed < {allowed}
+              AND EXISTS (
+                SELECT 1 FROM {warmup} w JOIN {ip} ip ON ip.id = w.ip_id
+                WHERE w.id = %(warmup)s AND w.state IN (%(state1)s, %(state2)s)
+                  AND (w.suspended_until IS NULL OR w.suspended_until <= %(now)s)
+                  AND ip.pool_id = %(pool)s
+                  AND ip.state IN ({_literals(ROUTABLE_IP_STATES)})
+                  AND ip.readiness <> '{DedicatedIp.Readiness.FAILED}'
+              )
+            RETURNING last_claim
+        """,
+    }
+
+
+_STATEMENTS: dict[str, dict[str, str]] = {}
+
+
+def _statements() -> dict[str, str]:
+    vendor = connection.vendor
+    if vendor not in _STATEMENTS:
+        _STATEMENTS[vendor] = _sql()
+    return _STATEMENTS[vendor]
+
+
+def _placeholders(prefix: str, values: Sequence, params: dict) -> str:
+    names = []
+    for index, value in enumerate(values):
+        name = f"{prefix}{index}"
+        params[name] = value
+        names.append(f"%({name})s")
+    return ", ".join(names)
+
+
+# --- the configuration, cached per process --------------------------------------------------------
+
+_cache: dict[int, Config] = {}
+MAX_CACHED_ACCOUNTS = 10_000
+_cache_lock = threading.Lock()
+
+
+def routing_cache_clear(*, account_id: int | None = None) -> None:
+    """Forget cached configurations (one account's, or all): the next request reads afresh.
+
+    Services that change pools, IPs or pins call it, so that this process sees the change at
+    once; other processes see it within WARMUP_ROUTING_CACHE_SECONDS.
+    """
+    with _cache_lock:
+        if account_id is None:
+            _cache.clear()
+        else:
+            _cache.pop(account_id, None)
+
+
+def _read(cursor, *, account_id: int, today: date, now: datetime) -> Config:
+    db.execute(
+        cursor,
+        _statements()["read"],
+        {"account": account_id, "today": today},
+        name="warmup_route_read",
+    )
+    pools: dict[int, PoolRef] = {}
+    candidates: dict[tuple[int, str, str], list[Candidate]] = {}
+    default = DEFAULT_PROFILE
+    for r in cursor.fetchall():
+        if r[0] not in pools:
+            pools[r[0]] = PoolRef(
+                id=r[0], name=r[1], account_id=r[2], is_default=bool(r[3]), overflow_pool_id=r[4]
+            )
+        if r[5] is None:
+            continue  # a pool, or an IP, without routable warm-ups
+        phase = ROUTING_PHASE[r[8]]
+        candidate = Candidate(
+            warmup_id=r[5],
+            address=r[6],
+            pool_id=r[0],
+            provider=r[7],
+            phase=phase,
+            cooling=r[8] == IpWarmup.State.COOLING,
+            stage=r[9],
+            daily_cap=r[10],
+            cap=r[11],
+            routed=r[12] or 0,
+            pacing_hours=r[13] if r[13] is not None else default["pacing_hours"],
+            floor=r[14] if r[14] is not None else default["floor"],
+            max_daily_growth=float(r[15]) if r[15] is not None else default["max_daily_growth"],
+            engaged_days_start=r[16] if r[16] is not None else default["engaged_days_start"],
+            engaged_days_step=r[17] if r[17] is not None else default["engaged_days_step"],
+        )
+        candidates.setdefault((r[0], candidate.provider, phase), []).append(candidate)
+    _open_days(cursor, [c for group in candidates.values() for c in group], today)
+    return Config(read_at=now, today=today, pools=list(pools.values()), candidates=candidates)
+
+
+def _config(cursor, *, account_id: int, sender_domain: str, today: date, now: datetime):
+    """The account's configuration and the pool its sender domain is pinned to."""
+    ttl = settings.WARMUP_ROUTING_CACHE_SECONDS
+    config = _cache.get(account_id) if ttl > 0 else None
+    if (
+        config is None
+        or config.today != today
+        or not timedelta(0) <= now - config.read_at < timedelta(seconds=ttl)
+    ):
+        config = _read(cursor, account_id=account_id, today=today, now=now)
+        if ttl > 0:
+            with _cache_lock:
+                if len(_cache) >= MAX_CACHED_ACCOUNTS:
+                    _cache.clear()  # crude, and rare: entries live seconds anyway
+                _cache[account_id] = config
+    if sender_domain not in config.pins:
+        db.execute(
+            cursor,
+            _statements()["pin"],
+            {"account": account_id, "domain": sender_domain},
+            name="warmup_route_pin",
+        )
+        row = cursor.fetchone()
+        config.pins[sender_domain] = row[0] if row else None
+    return config, config.pins[sender_domain]
+
+
+def routing_steps(
+    pools: list[PoolRef], account_id: int, pinned: int | None = None
+) -> list[tuple[PoolRef, str | None]]:
+    """The pools to try in order, each with its reason (None: warming/warm by the IP's phase)."""
+    by_id = {p.id: p for p in pools}
+    own = by_id.get(pinned) if pinned else None
+    if own is None:
+        own = next((p for p in pools if p.account_id == account_id and p.is_default), None)
+    shared = next((p for p in pools if p.account_id is None and p.is_default), None)
+    steps: list[tuple[PoolRef, str | None]] = []
+    if own is not None:
+        steps.append((own, None if own.account_id is not None else SHARED))
+        overflow = by_id.get(own.overflow_pool_id) if own.overflow_pool_id else None
+        if overflow is not None:
+            steps.append((overflow, OVERFLOW if overflow.account_id is not None else SHARED))
+    if shared is not None:
+        steps.append((shared, SHARED))
+    seen, unique = set(), []
+    for pool, reason in steps:
+        if pool.id not in seen:
+            seen.add(pool.id)
+            unique.append((pool, reason))
+    return unique
+
+
+def peaks_load(*, warmup_ids: Sequence[int], today: date) -> dict[int, int]:
+    """Each warm-up's highest `routed` over the PEAK_DAYS days before today (one query)."""
+    if not warmup_ids:
+        return {}
+    params: dict = {"since": today - timedelta(days=PEAK_DAYS), "today": today}
+    sql = _statements()["peaks"].format(ids=_placeholders("w", warmup_ids, params))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {warmup_id: peak or 0 for warmup_id, peak in cursor.fetchall()}
+
+
+def day_cap(candidate: Candidate, peak: int) -> int:
+    """The cap a day opens with: the schedule's cap while warming, the growth allowance once
+    warm."""
+    if candidate.phase == WARMING:
+        return candidate.daily_cap
+    return warm_day_cap(
+        daily_cap=candidate.daily_cap,
+        floor=candidate.floor,
+        max_daily_growth=candidate.max_daily_growth,
+        peak=peak,
+    )
+
+
+def _open_days(cursor, candidates: list[Candidate], today: date) -> None:
+    closed = [c for c in candidates if c.cap is None]
+    if not closed:
+        return
+    peaks = peaks_load(warmup_ids=[c.warmup_id for c in closed if c.phase == WARM], today=today)
+    values, params = [], []
+    for c in sorted(closed, key=lambda c: c.warmup_id):  # one lock order for every request
+        c.cap = day_cap(c, peaks.get(c.warmup_id, 0))
+        values.append(_statements()["open_row"])
+        params.extend((c.warmup_id, today, c.cap))
+    # A positional statement: %s placeholders, one row of values per closed day.
+    cursor.execute(_statements()["open"].format(values=", ".join(values)), params)
+
+
+def _claim(cursor, c: Candidate, want: int, *, today: date, hour: int, now: datetime) -> int:
+    numerator, denominator = c.pace(hour)
+    states = PHASE_STATES[c.phase]
+    db.execute(
+        cursor,
+        _statements()["claim"],
+        {
+            "want": want,
+            "num": numerator,
+            "den": denominator,
+            "warmup": c.warmup_id,
+            "today": today,
+            "state1": states[0],
+            "state2": states[-1],
+            "now": connection.ops.adapt_datetimefield_value(now),
+            "pool": c.pool_id,
+        },
+        name="warmup_route_claim",
+    )
+    row = cursor.fetchone()
+    granted = row[0] if row else 0
+    c.routed += granted
+    if granted < want:
+        # Full for this hour (or no longer routable): skip it until the hour turns or the
+        # configuration is read again.
+        c.exhausted = (today, hour)
+    return granted
+
+
+# --- the decision ------------------------------------------------------------------------------
+
+
+def routes_decide(
+    *,
+    account,
+    sender_domain: str,
+    recipients: Sequence[Recipient],
+    now: datetime | None = None,
+) -> list[Route]:
+    """Route every recipient (see the module docstring). `sender_domain` is normalised."""
+    now = now or timezone.now()
+    today, hour = utc_day(now), now.astimezone(UTC).hour
+    addresses = [r.address for r in recipients]
+    slugs = addresses_provider(addresses=addresses)
+    groups: dict[str, list[int]] = {}
+    for index, slug in enumerate(slugs):
+        groups.setdefault(slug, []).append(index)
+
+    routes: list[Route | None] = [None] * len(recipients)
+    with connection.cursor() as cursor:
+        config, pinned = _config(
+            cursor, account_id=account.pk, sender_domain=sender_domain, today=today, now=now
+        )
+        steps = routing_steps(config.pools, account.pk, pinned)
+        slot = (today, hour)
+        for slug, indices in groups.items():
+            pending = _engagement_order(indices, recipients)
+            tried = False
+            for pool, reason in steps:
+                for phase in (WARMING, WARM):
+                    group = config.candidates.get((pool.id, slug, phase), ())
+                    if len(group) > 1:
+                        # Spread load: least used first; warm IPs below the floor ("cooling")
+                        # first of all. A new list: the cached one is shared between threads.
+                        group = sorted(group, key=_load_order)
+                    for c in group:
+                        if not pending:
+                            break
+                        tried = True
+                        if c.exhausted == slot:
+                            continue
+                        if phase == WARMING:
+                            limit = c.engaged_limit()
+                            eligible = [
+                                i
+                                for i in pending
+                                if (days := recipients[i].engaged_days) is None or days <= limit
+                            ]
+                        else:
+                            eligible = pending
+                        if not eligible:
+                            continue
+                        allowance = c.allowance(hour)
+                        if allowance is not None and c.routed >= allowance:
+                            c.exhausted = slot  # known to be full: spare the statement
+                            continue
+                        granted = _claim(cursor, c, len(eligible), today=today, hour=hour, now=now)
+                        if not granted:
+                            continue
+                        taken = eligible[:granted]
+                        label = reason or phase
+                        for i in taken:
+                            routes[i] = Route(addresses[i], slug, c.address, pool.name, label)
+                        if eligible is pending:
+                            pending = pending[granted:]
+                        else:
+                            gone = set(taken)
+                            pending = [i for i in pending if i not in gone]
+            if pending:
+                detail = _no_route_detail(slug, steps, tried, hour)
+                for i in pending:
+                    routes[i] = Route(addresses[i], slug, None, None, NO_ROUTE, detail)
+    return routes  # type: ignore[return-value]
+
+
+def _load_order(c: Candidate) -> tuple:
+    return (not c.cooling, c.routed / max(c.cap or 1, 1), c.address)
+
+
+def _engagement_order(indices: list[int], recipients: Sequence[Recipient]) -> list[int]:
+    """Most recently engaged first, then recipients whose engagement is unknown (in order)."""
+    if all(recipients[i].engaged_days is None for i in indices):
+        return indices
+    known = [i for i in indices if recipients[i].engaged_days is not None]
+    known.sort(key=lambda i: recipients[i].engaged_days)
+    return known + [i for i in indices if recipients[i].engaged_days is None]
+
+
+def _no_route_detail(slug: str, steps, tried: bool, hour: int) -> str:
+    name = registry.get_registry().names.get(slug, slug)
+    if not steps:
+        return (
+            "This account has no IP pool and there is no shared pool; send from your own "
+            "default IPs."
+        )
+    pools = ", ".join(pool.name for pool, _ in steps)
+    if not tried:
+        return (
+            f"No IP in {pools} may send to {name} (none is warming or warm there, or all are "
+            "suspended or failing their readiness checks)."
+        )
+    return (
+        f"Every IP in {pools} that may send to {name} has reached its cap for today or its "
+        f"allowance until {(hour + 1) % 24:02d}:00 UTC, or is suspended."
+    )

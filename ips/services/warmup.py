@@ -1,0 +1,159 @@
+"""Per-provider warm-up rows: creating them, starting a warm-up, changing a cap.
+
+The daily controller (next issue) moves stages; everything that changes a cap goes through
+`ip_warmup_cap_set` so that today's open day row follows at once.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Case, F, Value, When
+from django.utils import timezone
+
+from ips.models import DedicatedIp, IpWarmup, IpWarmupDay, WarmupProfile, utc_day
+from providers.models import OTHER, MailboxProvider
+from warmup_site.errors import ApplicationError
+
+# Used for a provider an operator added without giving it a profile (and no `other` profile).
+DEFAULT_PROFILE = dict(
+    start_cap=100,
+    growth=1.6,
+    target_cap=10000,
+    min_days=14,
+    pacing_hours=12,
+    floor=1000,
+    max_daily_growth=0.2,
+    engaged_days_start=30,
+    engaged_days_step=15,
+)
+
+
+def profiles_by_provider() -> dict[int, WarmupProfile]:
+    """Every provider's warm-up profile, keyed by provider id (one query for profiles, one for
+    providers). A provider without its own profile uses the `other` provider's, else defaults."""
+    profiles = {p.provider_id: p for p in WarmupProfile.objects.select_related("provider")}
+    fallback = next((p for p in profiles.values() if p.provider.slug == OTHER), None)
+    result = {}
+    for provider in MailboxProvider.objects.all():
+        profile = profiles.get(provider.pk)
+        if profile is None:
+            if fallback is not None:
+                values = {field: getattr(fallback, field) for field in DEFAULT_PROFILE}
+            else:
+                values = DEFAULT_PROFILE
+            profile = WarmupProfile(provider=provider, **values)
+        result[provider.pk] = profile
+    return result
+
+
+def warm_day_cap(*, daily_cap: int, floor: int, max_daily_growth: float, peak: int) -> int:
+    """A warm IP's cap for a day: it may grow by max_daily_growth over its recent peak, and may
+    always send its warm-up's final cap and the provider's floor ("no sudden jumps")."""
+    return max(daily_cap, floor, math.ceil(peak * (1 + max_daily_growth)))
+
+
+def _initial_values(*, ip: DedicatedIp, profile: WarmupProfile, today: date) -> dict:
+    if ip.state == DedicatedIp.State.WARM:
+        return {
+            "state": IpWarmup.State.WARM,
+            "stage": profile.stage_count,
+            "daily_cap": profile.target_cap,
+            "warm_since": today,
+        }
+    if ip.state == DedicatedIp.State.WARMING:
+        return {
+            "state": IpWarmup.State.WARMING,
+            "stage": 1,
+            "daily_cap": profile.cap_for_stage(1),
+            "started_on": today,
+        }
+    return {"state": IpWarmup.State.PENDING, "stage": 0, "daily_cap": 0}
+
+
+def ip_warmups_sync(*, ips: list[DedicatedIp]) -> int:
+    """Create the missing per-provider rows of these IPs (new IPs; a provider added later).
+
+    A new row follows its IP: warm for a warm IP, stage 1 for a warming one, else not started.
+    Returns how many rows were created.
+    """
+    if not ips:
+        return 0
+    profiles = profiles_by_provider()
+    existing = set(IpWarmup.objects.filter(ip__in=ips).values_list("ip_id", "provider_id"))
+    today = utc_day(timezone.now())
+    rows = [
+        IpWarmup(
+            ip=ip, provider_id=provider_id, **_initial_values(ip=ip, profile=profile, today=today)
+        )
+        for ip in ips
+        if ip.state != DedicatedIp.State.RETIRED
+        for provider_id, profile in profiles.items()
+        if (ip.pk, provider_id) not in existing
+    ]
+    IpWarmup.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    return len(rows)
+
+
+@transaction.atomic
+def ip_warmup_start(*, ip: DedicatedIp) -> DedicatedIp:
+    """Start warming an IP whose readiness passed (or was overridden): stage 1 everywhere."""
+    ip = DedicatedIp.objects.select_for_update().get(pk=ip.pk)
+    if ip.state not in (DedicatedIp.State.NEW, DedicatedIp.State.CHECKING, DedicatedIp.State.READY):
+        raise ApplicationError(
+            f"{ip.address} is {ip.get_state_display().lower()}; only a new IP starts a warm-up."
+        )
+    if ip.readiness != DedicatedIp.Readiness.PASSED:
+        raise ApplicationError(
+            f"{ip.address} has not passed its readiness checks ({ip.get_readiness_display()}); "
+            "fix them or override them with a reason first."
+        )
+    ip_warmups_sync(ips=[ip])
+    profiles = profiles_by_provider()
+    today = utc_day(timezone.now())
+    rows = list(IpWarmup.objects.filter(ip=ip, state=IpWarmup.State.PENDING))
+    for row in rows:
+        row.state = IpWarmup.State.WARMING
+        row.stage = 1
+        row.daily_cap = profiles[row.provider_id].cap_for_stage(1)
+        row.started_on = today
+        row.sending_days = 0
+    IpWarmup.objects.bulk_update(
+        rows, ["state", "stage", "daily_cap", "started_on", "sending_days"]
+    )
+    # A day row that routing already opened (a pending row is never routed, so only an event
+    # could have made one) takes the new cap at once.
+    for row in rows:
+        _day_cap_follow(warmup_id=row.pk, daily_cap=row.daily_cap, today=today)
+    ip.state = DedicatedIp.State.WARMING
+    ip.state_changed_at = timezone.now()
+    ip.save(update_fields=["state", "state_changed_at"])
+    from ips.services.routing import routing_cache_clear
+
+    routing_cache_clear()  # this process routes to it at once; others within seconds
+    return ip
+
+
+def _day_cap_follow(*, warmup_id: int, daily_cap: int, today: date) -> None:
+    # Never below what was already routed today: the constraint routed <= cap must hold, and
+    # what left cannot be unsent.
+    IpWarmupDay.objects.filter(warmup_id=warmup_id, day=today, cap__isnull=False).update(
+        cap=Case(When(routed__gt=daily_cap, then=F("routed")), default=Value(daily_cap))
+    )
+
+
+@transaction.atomic
+def ip_warmup_cap_set(*, warmup: IpWarmup, daily_cap: int) -> IpWarmup:
+    """Change the cap of one (IP, provider) from now on, today's open day included.
+
+    This is the one way caps change (the daily controller, a back-off, an operator's set-stage):
+    routing enforces the cap stored in today's day row, so both change in one transaction.
+    """
+    if daily_cap < 0:
+        raise ApplicationError("A cap cannot be negative.", field="daily_cap")
+    IpWarmup.objects.filter(pk=warmup.pk).update(daily_cap=daily_cap, updated_at=timezone.now())
+    warmup.daily_cap = daily_cap
+    _day_cap_follow(warmup_id=warmup.pk, daily_cap=daily_cap, today=utc_day(timezone.now()))
+    return warmup

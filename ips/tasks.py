@@ -1,0 +1,22 @@
+"""django-q2 entry points of the ips app (scheduled in warmup_site/schedules.py)."""
+
+from ips import services
+from ips.models import DedicatedIp
+
+
+def check_ip(ip_id: int) -> str:
+    """Run the readiness checks of one IP now (enqueued when an IP is added)."""
+    ip = DedicatedIp.objects.filter(pk=ip_id).first()
+    if ip is None:
+        return f"IP {ip_id} no longer exists"
+    ip = services.ip_readiness_check(ip=ip)
+    return f"{ip.address}: checks {ip.readiness}, state {ip.state}"
+
+
+def check_due_ips() -> str:
+    """Re-check every IP whose next check is due: new IPs soon, sending IPs every few hours."""
+    counts = services.ips_check_due()
+    return (
+        f"checked {counts['checked']} IPs: {counts['passed']} passed, {counts['failed']} failed, "
+        f"{counts['unknown']} unknown (DNS did not answer); {counts['started']} started warming"
+    )

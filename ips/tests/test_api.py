@@ -1,0 +1,453 @@
+"""Pools, IPs, warm-up state, schedules and routes over the API, for the three people and an
+operator."""
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+
+from accounts.models import Role
+from accounts.tests.factories import AccountFactory, MembershipFactory
+from ips.models import DedicatedIp, IpPool
+from ips.tests import factories as f
+
+NOW = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _late():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def operator_api(operator):
+    from conftest import _api_client
+
+    MembershipFactory(user=operator, account=AccountFactory(name="Ops"), role=Role.OWNER)
+    return _api_client(operator)
+
+
+@pytest.fixture
+def setup(account, other_account):
+    """Account A: a pool with a warming and a warm IP (one IPv6). B: a pool with one IP.
+    A shared pool with one IP."""
+    mine = f.pool(account=account, name="acme")
+    f.warming_ip(pool=mine, address="203.0.113.1", caps={"google": 40})
+    f.warm_ip(pool=mine, address="2001:db8::2")
+    theirs = f.pool(account=other_account, name="other")
+    f.warm_ip(pool=theirs, address="198.51.100.1")
+    f.warm_ip(pool=f.shared_pool(), address="192.0.2.50")
+    return mine
+
+
+# --- pools --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "names"), [("owner", ["acme"]), ("member", ["acme"]), ("outsider", ["other"])]
+)
+def test_each_person_sees_their_own_pools(db, request, setup, who, names):
+    response = request.getfixturevalue(f"{who}_api").get("/api/v1/ip-pools/")
+
+    assert response.status_code == 200
+    assert [p["name"] for p in response.json()["results"]] == names
+
+
+def test_another_accounts_pool_is_not_found(outsider_api, setup):
+    assert outsider_api.get(f"/api/v1/ip-pools/{setup.pk}/").status_code == 404
+
+
+def test_it_shows_a_pool(owner_api, setup):
+    body = owner_api.get(f"/api/v1/ip-pools/{setup.pk}/").json()
+
+    assert body == {
+        "id": setup.pk,
+        "name": "acme",
+        "account": "acme-mail",
+        "shared": False,
+        "is_default": True,
+        "overflow_pool": None,
+        "description": "",
+        "created_at": body["created_at"],
+    }
+
+
+def test_operators_see_every_pool_including_shared_ones(operator_api, setup):
+    names = [p["name"] for p in operator_api.get("/api/v1/ip-pools/").json()["results"]]
+
+    assert names == ["acme", "other", "shared"]
+
+
+def test_the_pool_list_takes_a_fixed_number_of_queries(owner_api, setup, django_assert_num_queries):
+    owner_api.get("/api/v1/ip-pools/")  # touches the token (once a minute)
+    f.pool(account=setup.account, name="second")
+    # 1 token with membership, account and user; 2 count; 3 pools with account and overflow
+    with django_assert_num_queries(3):
+        owner_api.get("/api/v1/ip-pools/")
+
+
+@pytest.mark.parametrize("who", ["owner", "member", "outsider"])
+def test_customers_cannot_create_pools(db, request, who):
+    response = request.getfixturevalue(f"{who}_api").post(
+        "/api/v1/ip-pools/", {"name": "mine", "account": "acme-mail"}
+    )
+
+    assert response.status_code == 403
+    assert not IpPool.objects.exists()
+
+
+def test_an_operator_creates_pools(operator_api, account):
+    shared = operator_api.post("/api/v1/ip-pools/", {"name": "Shared EU", "shared": True})
+    own = operator_api.post(
+        "/api/v1/ip-pools/",
+        {"name": "acme", "account": "acme-mail", "overflow_pool": shared.json()["id"]},
+    )
+
+    assert shared.status_code == 201
+    assert shared.json()["name"] == "shared-eu"
+    assert (shared.json()["shared"], shared.json()["is_default"]) == (True, True)
+    assert own.status_code == 201
+    assert own.json()["account"] == "acme-mail"
+    assert own.json()["overflow_pool"] == shared.json()["id"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "x"}, "account"),
+        ({"name": "x", "account": "acme-mail", "shared": True}, "account"),
+        ({"name": "x", "account": "nobody"}, "account"),
+        ({"name": "!!!", "account": "acme-mail"}, "name"),
+    ],
+)
+def test_it_explains_a_bad_pool(operator_api, account, body, field):
+    response = operator_api.post("/api/v1/ip-pools/", body)
+
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+
+
+def test_a_pool_cannot_overflow_into_another_account(operator_api, account, other_account):
+    theirs = f.pool(account=other_account)
+
+    response = operator_api.post(
+        "/api/v1/ip-pools/", {"name": "acme", "account": "acme-mail", "overflow_pool": theirs.pk}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "overflow_pool"
+
+
+# --- IPs ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "addresses"),
+    [
+        ("owner", ["2001:db8::2", "203.0.113.1"]),
+        ("member", ["2001:db8::2", "203.0.113.1"]),
+        ("outsider", ["198.51.100.1"]),
+    ],
+)
+def test_each_person_sees_their_own_ips(db, request, setup, who, addresses):
+    response = request.getfixturevalue(f"{who}_api").get("/api/v1/ips/")
+
+    assert response.status_code == 200
+    # Ordered by address: PostgreSQL's inet order puts IPv4 first, SQLite orders text.
+    assert sorted(ip["address"] for ip in response.json()["results"]) == addresses
+
+
+def test_it_shows_an_ip_with_its_checks(owner_api, setup):
+    body = owner_api.get("/api/v1/ips/203.0.113.1/").json()
+
+    assert body["address"] == "203.0.113.1"
+    assert body["version"] == 4
+    assert body["pool"] == setup.pk and body["pool_name"] == "acme"
+    assert body["state"] == "warming"
+    assert body["checks"] == []
+    assert body["readiness_override"] is None
+
+
+def test_it_finds_an_ipv6_address_in_any_spelling(member_api, setup):
+    for spelling in ("2001:db8::2", "2001:DB8:0:0:0:0:0:2"):
+        response = member_api.get(f"/api/v1/ips/{spelling}/")
+        assert response.status_code == 200
+        assert response.json()["version"] == 6
+
+
+@pytest.mark.parametrize("path", ["203.0.113.1/", "203.0.113.1/warmup/"])
+def test_another_accounts_ip_is_not_found(outsider_api, setup, path):
+    assert outsider_api.get(f"/api/v1/ips/{path}").status_code == 404
+
+
+def test_an_unknown_or_malformed_address_is_not_found(owner_api, setup):
+    assert owner_api.get("/api/v1/ips/203.0.113.99/").status_code == 404
+    assert owner_api.get("/api/v1/ips/1.2.3/").status_code == 404
+
+
+def test_anonymous_requests_are_refused(anon_api, setup):
+    assert anon_api.get("/api/v1/ips/").status_code == 401
+    assert anon_api.get("/api/v1/ip-pools/").status_code == 401
+
+
+def test_the_ip_list_takes_a_fixed_number_of_queries(owner_api, setup, django_assert_num_queries):
+    owner_api.get("/api/v1/ips/")
+    f.warm_ip(pool=setup, address="203.0.113.3")
+    # 1 token; 2 count; 3 IPs with pool and account; 4 their checks
+    with django_assert_num_queries(4):
+        response = owner_api.get("/api/v1/ips/")
+    assert len(response.json()["results"]) == 3
+
+
+@pytest.mark.parametrize("who", ["owner", "member", "outsider"])
+def test_customers_cannot_add_ips(db, request, setup, who):
+    response = request.getfixturevalue(f"{who}_api").post(
+        "/api/v1/ips/", {"address": "203.0.113.50", "pool": setup.pk}
+    )
+
+    assert response.status_code == 403
+    assert not DedicatedIp.objects.filter(address="203.0.113.50").exists()
+
+
+def test_an_operator_adds_ips(operator_api, setup, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = operator_api.post(
+            "/api/v1/ips/",
+            {"address": "2001:DB8::50", "pool": setup.pk, "hostname": "MTA50.Acme.example."},
+        )
+
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["address"], body["hostname"], body["state"]) == (
+        "2001:db8::50",
+        "mta50.acme.example",
+        "new",
+    )
+    assert len(callbacks) == 1  # its readiness check is queued once the IP is saved
+    assert operator_api.get("/api/v1/ips/2001:db8::50/warmup/").json()[0]["state"] == "pending"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"address": "203.0.113.1"}, "address", "already in a pool"),
+        ({"address": "not-an-ip"}, "address", "not an IPv4 or IPv6 address"),
+        ({"address": "::ffff:203.0.113.9"}, "address", "give 203.0.113.9 instead"),
+        ({"address": "203.0.113.60", "pool": 999999}, "pool", "no such pool"),
+    ],
+)
+def test_it_explains_a_bad_ip(operator_api, setup, body, field, words):
+    response = operator_api.post("/api/v1/ips/", {"pool": setup.pk, **body})
+
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+    assert words in response.json()["message"]
+
+
+# --- warm-up state --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["owner", "member"])
+def test_it_shows_the_warm_up_per_provider(db, request, setup, who):
+    client = request.getfixturevalue(f"{who}_api")
+    client.post(
+        "/api/v1/routes/",
+        {"sender_domain": "acme.example", "recipients": [f"u{n}@gmail.com" for n in range(45)]},
+    )
+
+    response = client.get("/api/v1/ips/203.0.113.1/warmup/")
+
+    assert response.status_code == 200
+    rows = {row["provider"]: row for row in response.json()}
+    assert len(rows) == 11
+    assert rows["google"] == {
+        "provider": "google",
+        "state": "warming",
+        "stage": 1,
+        "daily_cap": 40,
+        "used_today": 40,
+        "remaining_now": 0,
+        "sending_days": 0,
+        "suspended_until": None,
+        "suspension_reason": "",
+        "last_decision": None,
+    }
+    assert rows["microsoft"]["daily_cap"] == 50
+    assert rows["microsoft"]["used_today"] == 0
+
+
+def test_a_warm_ip_shows_its_growth_allowance(owner_api, setup):
+    rows = {r["provider"]: r for r in owner_api.get("/api/v1/ips/2001:db8::2/warmup/").json()}
+
+    assert rows["google"]["state"] == "warm"
+    assert rows["google"]["daily_cap"] == 20000  # the target cap it ended its warm-up at
+    assert rows["google"]["stage"] == 19
+
+
+def test_the_warm_up_view_takes_a_fixed_number_of_queries(
+    owner_api, setup, django_assert_num_queries
+):
+    owner_api.get("/api/v1/ips/203.0.113.1/warmup/")
+    # 1 token; 2 the IP (with pool, account); 3 its checks; 4 per-provider rows with today's day
+    with django_assert_num_queries(4):
+        owner_api.get("/api/v1/ips/203.0.113.1/warmup/")
+
+
+# --- schedules ------------------------------------------------------------------------------------
+
+
+def test_it_shows_a_providers_stage_table(member_api):
+    body = member_api.get("/api/v1/providers/google/schedule/").json()
+
+    assert body["provider"] == "google"
+    assert (body["start_cap"], body["target_cap"], body["min_days"]) == (50, 20000, 42)
+    assert body["floor"] == 1000
+    stages = body["stages"]
+    assert stages[0] == {
+        "stage": 1,
+        "daily_cap": 50,
+        "days": 3,
+        "first_day": 1,
+        "last_day": 3,
+        "engaged_days": 30,
+    }
+    assert stages[1]["daily_cap"] == 70
+    assert stages[-1]["daily_cap"] == 20000
+    assert sum(s["days"] for s in stages) == 42
+    assert [s["daily_cap"] for s in stages] == sorted({s["daily_cap"] for s in stages})
+
+
+def test_gmail_and_microsoft_warm_slower_than_the_others(owner_api):
+    days = {
+        slug: owner_api.get(f"/api/v1/providers/{slug}/schedule/").json()["stages"][-1]["last_day"]
+        for slug in ("google", "microsoft", "yahoo", "apple", "other")
+    }
+
+    assert days == {"google": 42, "microsoft": 42, "yahoo": 28, "apple": 14, "other": 14}
+
+
+@pytest.mark.parametrize("who", ["owner", "member", "outsider"])
+def test_every_account_member_sees_the_schedules(db, request, who):
+    response = request.getfixturevalue(f"{who}_api").get("/api/v1/providers/yahoo/schedule/")
+
+    assert response.status_code == 200
+    assert response.json()["min_days"] == 28
+
+
+def test_an_unknown_provider_has_no_schedule(owner_api):
+    assert owner_api.get("/api/v1/providers/nope/schedule/").status_code == 404
+
+
+def test_schedules_need_authentication(anon_api, db):
+    assert anon_api.get("/api/v1/providers/google/schedule/").status_code == 401
+
+
+# --- routes ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["owner", "member"])
+def test_every_member_may_ask_for_routes(db, request, setup, who):
+    response = request.getfixturevalue(f"{who}_api").post(
+        "/api/v1/routes/",
+        {
+            "sender_domain": "Acme.Example",
+            "recipients": ["a@gmail.com", {"address": "b@gmail.com", "engaged_days": 3}],
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.json()["routes"] == [
+        {
+            "recipient": "a@gmail.com",
+            "provider": "google",
+            "ip": "203.0.113.1",
+            "pool": "acme",
+            "reason": "warming",
+            "detail": None,
+        },
+        {
+            "recipient": "b@gmail.com",
+            "provider": "google",
+            "ip": "203.0.113.1",
+            "pool": "acme",
+            "reason": "warming",
+            "detail": None,
+        },
+    ]
+
+
+def test_an_outsider_is_routed_through_their_own_pools_only(outsider_api, setup):
+    response = outsider_api.post(
+        "/api/v1/routes/", {"sender_domain": "other.example", "recipients": ["a@gmail.com"]}
+    )
+
+    assert response.json()["routes"][0]["ip"] == "198.51.100.1"
+
+
+def test_routes_need_authentication(anon_api, db):
+    response = anon_api.post(
+        "/api/v1/routes/", {"sender_domain": "a.example", "recipients": ["a@gmail.com"]}
+    )
+
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"recipients": ["a@gmail.com"]}, "sender_domain"),
+        ({"sender_domain": "bad..example", "recipients": ["a@gmail.com"]}, "sender_domain"),
+        ({"sender_domain": "acme.example"}, "recipients"),
+        ({"sender_domain": "acme.example", "recipients": []}, "recipients"),
+        (
+            {"sender_domain": "acme.example", "recipients": ["a@gmail.com", "nobody"]},
+            "recipients[1]",
+        ),
+        ({"sender_domain": "acme.example", "recipients": ["a@gmail.com", 7]}, "recipients[1]"),
+        (
+            {"sender_domain": "acme.example", "recipients": [{"address": "@gmail.com"}]},
+            "recipients[0].address",
+        ),
+        (
+            {
+                "sender_domain": "acme.example",
+                "recipients": ["a@b.example", {"address": "a@gmail.com", "engaged_days": -1}],
+            },
+            "recipients[1].engaged_days",
+        ),
+    ],
+)
+def test_it_explains_a_bad_routes_request(owner_api, setup, body, field):
+    response = owner_api.post("/api/v1/routes/", body)
+
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+    assert response.json()["message"].startswith(f"{field}: ")
+
+
+def test_it_routes_ten_thousand_recipients_and_refuses_more(owner_api, setup):
+    recipients = [f"u{n}@gmail.com" for n in range(10_000)]
+
+    ok = owner_api.post("/api/v1/routes/", {"sender_domain": "a.example", "recipients": recipients})
+    too_many = owner_api.post(
+        "/api/v1/routes/",
+        {"sender_domain": "a.example", "recipients": [*recipients, "x@gmail.com"]},
+    )
+
+    assert len(ok.json()["routes"]) == 10_000
+    assert too_many.status_code == 400
+    assert too_many.json()["field"] == "recipients"
+
+
+def test_the_schema_documents_the_new_endpoints(client, db):
+    schema = client.get("/api/schema/").content
+
+    for path in (
+        b"/api/v1/routes/",
+        b"/api/v1/events/",
+        b"/api/v1/ip-pools/",
+        b"/api/v1/ips/{address}/warmup/",
+        b"/api/v1/providers/{slug}/schedule/",
+    ):
+        assert path in schema

@@ -1,0 +1,282 @@
+"""The customer's Dedicated IPs page, the operators' admin and the demo data."""
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from ips import demo, services
+from ips.models import DedicatedIp, IpCheck, IpPool, IpWarmup
+from ips.tests import factories as f
+from warmup_site import dns
+
+NOW = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _late():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def setup(account, other_account):
+    mine = f.pool(account=account, name="acme")
+    ip = f.warming_ip(pool=mine, address="203.0.113.1", caps={"google": 40})
+    IpCheck.objects.create(
+        ip=ip, name="ptr", kind="ptr", status="pass", detail="PTR: mta1.acme.example"
+    )
+    f.warm_ip(pool=mine, address="2001:db8::2")
+    f.warm_ip(pool=f.pool(account=other_account, name="other"), address="198.51.100.1")
+    return mine
+
+
+@pytest.mark.parametrize("who", ["owner", "member"])
+def test_account_members_see_their_ips_and_caps(db, request, setup, who):
+    services.routes_decide(
+        account=setup.account,
+        sender_domain="acme.example",
+        recipients=[services.Recipient(f"u{n}@gmail.com") for n in range(7)],
+    )
+
+    response = request.getfixturevalue(f"{who}_client").get("/ips/")
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "203.0.113.1" in body and "2001:db8::2" in body
+    assert "198.51.100.1" not in body
+    assert "PTR: mta1.acme.example" in body
+    assert "<td>40</td>\n              <td>7</td>" in body  # Gmail: cap 40, 7 used today
+    assert 'href="/ips/"' in body  # the menu links the page
+
+
+def test_an_outsider_sees_only_their_own_ips(outsider_client, setup):
+    body = outsider_client.get("/ips/").content.decode()
+
+    assert "198.51.100.1" in body
+    assert "203.0.113.1" not in body
+
+
+def test_an_account_without_ips_sees_what_to_expect(owner_client):
+    body = owner_client.get("/ips/").content.decode()
+
+    assert "No dedicated IPs yet" in body
+    assert "shared pool" in body
+
+
+def test_visitors_must_log_in(client, db):
+    response = client.get("/ips/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_the_page_takes_a_fixed_number_of_queries(owner_client, setup, django_assert_num_queries):
+    owner_client.get("/ips/")
+    f.warm_ip(pool=setup, address="203.0.113.3")
+    # 1 session; 2 user; 3 membership with account; 4 IPs with pool; 5 their checks;
+    # 6 per-provider rows with today's day; 7 recent peaks of warm IPs whose day is not open;
+    # 8 the account switcher's memberships
+    with django_assert_num_queries(8):
+        response = owner_client.get("/ips/")
+    assert response.content.decode().count('class="card" id="ip-') == 3
+
+
+# --- admin ------------------------------------------------------------------------------------
+
+
+def test_an_operator_adds_an_ip_in_the_admin(operator_client, account):
+    pool = f.pool(account=account)
+
+    response = operator_client.post(
+        "/admin/ips/dedicatedip/add/",
+        {"address": "2001:DB8::9", "hostname": "", "pool": pool.pk, "warm": ""},
+    )
+
+    assert response.status_code == 302
+    ip = DedicatedIp.objects.get()
+    assert (ip.address, ip.state) == ("2001:db8::9", "new")
+    assert ip.next_check_at is not None
+    assert IpWarmup.objects.filter(ip=ip, state="pending").count() == 11
+
+
+def test_the_admin_refuses_an_address_twice(operator_client, account):
+    pool = f.pool(account=account)
+    f.warm_ip(pool=pool, address="203.0.113.1")
+
+    response = operator_client.post(
+        "/admin/ips/dedicatedip/add/", {"address": "203.0.113.1", "pool": pool.pk}
+    )
+
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+
+
+def test_an_operator_overrides_readiness_with_a_reason(operator_client, operator, account):
+    ip = f.new_ip(pool=f.pool(account=account), address="203.0.113.1")
+    services.ip_readiness_check(ip=ip)  # no PTR in the test DNS: fails
+    action = {"action": "override_readiness", "_selected_action": [ip.pk]}
+
+    confirm = operator_client.post("/admin/ips/dedicatedip/", action)
+    done = operator_client.post(
+        "/admin/ips/dedicatedip/",
+        {**action, "apply": "1", "reason": "Reverse DNS is being set up by the ISP"},
+    )
+
+    assert "no PTR record" in confirm.content.decode()
+    assert done.status_code == 302
+    ip.refresh_from_db()
+    assert (ip.state, ip.readiness) == ("warming", "passed")
+    assert ip.readiness_override_by == operator
+    assert ip.readiness_override_reason == "Reverse DNS is being set up by the ISP"
+
+
+def test_an_override_without_a_reason_is_refused(operator_client, account):
+    ip = f.new_ip(pool=f.pool(account=account), address="203.0.113.1")
+
+    response = operator_client.post(
+        "/admin/ips/dedicatedip/",
+        {"action": "override_readiness", "_selected_action": [ip.pk], "apply": "1", "reason": ""},
+    )
+
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode()
+    ip.refresh_from_db()
+    assert ip.state == "new"
+
+
+def test_an_operator_runs_the_checks_from_the_admin(operator_client, account, dns_server):
+    ip = f.new_ip(pool=f.pool(account=account), address="203.0.113.1")
+    dns_server.add(dns.reverse_name("203.0.113.1"), "PTR", "mta1.acme.example")
+    dns_server.add("mta1.acme.example", "A", "203.0.113.1")
+
+    operator_client.post(
+        "/admin/ips/dedicatedip/", {"action": "check_now", "_selected_action": [ip.pk]}
+    )
+
+    ip.refresh_from_db()
+    assert (ip.readiness, ip.state) == ("passed", "warming")
+
+
+def test_the_ip_page_shows_readiness_and_the_provider_table(operator_client, setup):
+    ip = DedicatedIp.objects.get(address="203.0.113.1")
+
+    body = operator_client.get(f"/admin/ips/dedicatedip/{ip.pk}/change/").content.decode()
+
+    assert "Warm-up by provider" in body
+    assert "<td>Google (Gmail, Workspace)</td><td>Warming up</td><td>1</td><td>40</td>" in body
+    assert "PTR: mta1.acme.example" in body
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/ips/ippool/",
+        "/admin/ips/dedicatedip/",
+        "/admin/ips/ipwarmup/",
+        "/admin/ips/ipwarmupday/",
+        "/admin/ips/warmupprofile/",
+        "/admin/ips/domainpoolpin/",
+        "/admin/ips/deliveryevent/",
+    ],
+)
+def test_the_admin_lists_open(operator_client, setup, path):
+    assert operator_client.get(path).status_code == 200
+
+
+def test_the_profile_page_shows_the_stage_table(operator_client):
+    from ips.models import WarmupProfile
+
+    google = WarmupProfile.objects.get(provider__slug="google")
+
+    body = operator_client.get(f"/admin/ips/warmupprofile/{google.pk}/change/").content.decode()
+
+    assert "<tr><td>1</td><td>50</td><td>3</td><td>1–3</td><td>30</td></tr>" in body
+
+
+def test_an_operator_makes_another_pool_the_default(operator_client, account):
+    first = f.pool(account=account, name="first")
+
+    response = operator_client.post(
+        "/admin/ips/ippool/add/",
+        {"account": account.pk, "name": "Second", "is_default": "on", "description": ""},
+    )
+
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert not first.is_default
+    assert IpPool.objects.get(name="second").is_default
+
+
+# --- demo -------------------------------------------------------------------------------------
+
+
+def test_the_demo_loads_pools_and_ips_twice_without_harm(db):
+    call_command("load_demo")
+    call_command("load_demo")
+
+    states = dict(DedicatedIp.objects.values_list("address", "state"))
+    assert states == {
+        demo.WARMING_IP: "warming",
+        demo.WARM_IP: "warm",
+        "192.0.2.10": "warm",
+        "2001:db8::10": "warm",
+    }
+    warming = DedicatedIp.objects.get(address=demo.WARMING_IP)
+    assert warming.readiness_override_by.username == "operator"
+    assert DedicatedIp.objects.filter(next_check_at__isnull=False).count() == 0
+
+
+def test_an_operator_pins_a_domain_to_a_pool_in_the_admin(operator_client, account, other_account):
+    own = f.pool(account=account, name="acme")
+    marketing = f.pool(account=account, name="marketing", is_default=False)
+    f.warm_ip(pool=own, address="203.0.113.1")
+    f.warm_ip(pool=marketing, address="203.0.113.7")
+    domain = f.DomainFactory(account=account, name="news.acme.example")
+    services.routes_decide(  # caches the account's configuration in this process
+        account=account,
+        sender_domain="news.acme.example",
+        recipients=[services.Recipient("a@gmail.com")],
+    )
+
+    refused = operator_client.post(
+        "/admin/ips/domainpoolpin/add/",
+        {"domain": domain.pk, "pool": f.pool(account=other_account).pk},
+    )
+    done = operator_client.post(
+        "/admin/ips/domainpoolpin/add/", {"domain": domain.pk, "pool": marketing.pk}
+    )
+
+    assert "Pick a pool of the domain&#x27;s own account" in refused.content.decode()
+    assert done.status_code == 302
+    (route,) = services.routes_decide(
+        account=account,
+        sender_domain="news.acme.example",
+        recipients=[services.Recipient("b@gmail.com")],
+    )
+    assert (route.ip, route.pool) == ("203.0.113.7", "marketing")
+
+
+def test_staff_who_are_not_operators_see_only_their_accounts_ips(client, setup, account):
+    from accounts.tests.factories import MembershipFactory, UserFactory
+
+    staff = UserFactory(username="sam", is_staff=True)
+    MembershipFactory(user=staff, account=account)
+    from django.contrib.auth.models import Permission
+
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_dedicatedip", "view_ipwarmupday"])
+    )
+    services.routes_decide(
+        account=account,
+        sender_domain="acme.example",
+        recipients=[services.Recipient("a@gmail.com")],
+    )
+    client.force_login(staff)
+
+    ips = client.get("/admin/ips/dedicatedip/").content.decode()
+    days = client.get("/admin/ips/ipwarmupday/").content.decode()
+
+    assert "203.0.113.1" in ips and "198.51.100.1" not in ips
+    assert "203.0.113.1" in days

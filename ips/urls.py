@@ -1,0 +1,9 @@
+from django.urls import path
+
+from ips import views
+
+app_name = "ips"
+
+urlpatterns = [
+    path("", views.ip_list, name="list"),
+]
