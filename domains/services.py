@@ -33,6 +33,7 @@ from domains.resolution import Resolver, run
 from warmup_site import crypto
 from warmup_site.errors import ApplicationError, RateLimited
 from warmup_site.hostnames import normalise_domain, to_unicode
+from warmup_site.jobs import due_batches
 
 logger = logging.getLogger(__name__)
 
@@ -482,24 +483,17 @@ def domains_reverify_due(
 ) -> CheckSummary:
     """Check every domain whose next check is due (the scheduled job). Safe on several workers.
 
-    Each batch is claimed by pushing next_check_at forward by CLAIM_LEASE in a transaction that
-    skips rows another worker holds (PostgreSQL); the lookups run outside any transaction. A
-    worker that dies leaves its batch due again when the lease runs out.
+    Batches are claimed with warmup_site.jobs.due_batches (a lease of CLAIM_LEASE on
+    next_check_at, skipping rows another worker holds); the lookups run outside any transaction.
+    A worker that dies leaves its batch due again when the lease runs out.
     """
     total = CheckSummary()
-    for _ in range(max_batches):
-        now = timezone.now()
-        with transaction.atomic():
-            batch = list(
-                Domain.objects.filter(next_check_at__lte=now)
-                .order_by("next_check_at")
-                .select_for_update(skip_locked=True)
-                .values_list("pk", flat=True)[:batch_size]
-            )
-            if not batch:
-                break
-            Domain.objects.filter(pk__in=batch).update(next_check_at=now + CLAIM_LEASE)
+    for batch in due_batches(
+        Domain.objects.all(),
+        due_field="next_check_at",
+        lease=CLAIM_LEASE,
+        batch_size=batch_size,
+        max_batches=max_batches,
+    ):
         total.add(domains_check(domain_ids=batch, resolve=resolve))
-        if len(batch) < batch_size:
-            break
     return total

@@ -25,6 +25,7 @@ from providers.models import OTHER, MailboxProvider, RecipientDomain
 from warmup_site import db, dns
 from warmup_site.errors import ApplicationError
 from warmup_site.hostnames import normalise_domain
+from warmup_site.jobs import due_batches
 
 MIN_TTL = timedelta(hours=1)
 MAX_TTL = timedelta(days=7)
@@ -194,22 +195,19 @@ def addresses_provider(*, addresses: Sequence[str]) -> list[str]:
 def classifications_refresh(*, batch_size: int = CHUNK, max_batches: int = 50) -> dict[str, int]:
     """Re-resolve expired cache rows in bulk (the daily job). Safe to run on several workers.
 
-    Each batch is claimed by pushing its expiry forward by REFRESH_LEASE inside a transaction
-    that skips rows another worker holds (PostgreSQL); the lookups run outside the transaction.
+    Batches are claimed with warmup_site.jobs.due_batches (a lease of REFRESH_LEASE on the
+    expiry); the lookups run outside any transaction.
     """
     counts = {"refreshed": 0, "unchanged_on_dns_error": 0, "batches": 0}
-    for _ in range(max_batches):
+    for batch in due_batches(
+        RecipientDomain.objects.all(),
+        due_field="expires_at",
+        lease=REFRESH_LEASE,
+        batch_size=batch_size,
+        max_batches=max_batches,
+        key="domain",
+    ):
         now = timezone.now()
-        with transaction.atomic():
-            batch = list(
-                RecipientDomain.objects.filter(expires_at__lte=now)
-                .order_by("expires_at")
-                .select_for_update(skip_locked=True)
-                .values_list("domain", flat=True)[:batch_size]
-            )
-            if not batch:
-                break
-            RecipientDomain.objects.filter(domain__in=batch).update(expires_at=now + REFRESH_LEASE)
         counts["batches"] += 1
         facts, retry = [], []
         for domain, result in zip(batch, dns.lookup_many((d, "MX") for d in batch), strict=True):
@@ -231,8 +229,6 @@ def classifications_refresh(*, batch_size: int = CHUNK, max_batches: int = 50) -
             RecipientDomain.objects.filter(domain__in=retry).update(expires_at=now + REFRESH_RETRY)
         counts["refreshed"] += len(facts)
         counts["unchanged_on_dns_error"] += len(retry)
-        if len(batch) < batch_size:
-            break
     return counts
 
 

@@ -25,6 +25,7 @@ from ips.services.routing import routing_cache_clear
 from ips.services.warmup import ip_warmup_start
 from warmup_site import dns
 from warmup_site.errors import ApplicationError
+from warmup_site.jobs import due_batches
 
 # IPs that have not passed yet are retried soon; sending IPs every WARMUP_IP_RECHECK_HOURS.
 RETRY_NEW = timedelta(minutes=15)
@@ -392,28 +393,20 @@ def ip_readiness_override(*, ip: DedicatedIp, actor, reason: str) -> DedicatedIp
 def ips_check_due(*, batch_size: int = 100, max_batches: int = 20) -> dict[str, int]:
     """The scheduled job: check every IP whose next check is due. Safe on several workers.
 
-    Each batch is claimed by pushing next_check_at forward by CHECK_LEASE inside a transaction
-    that skips rows another worker holds (PostgreSQL); the lookups run outside it.
+    Batches are claimed with warmup_site.jobs.due_batches (a lease of CHECK_LEASE on
+    next_check_at, skipping rows another worker holds); the lookups run outside it.
     """
     totals = {"checked": 0, "passed": 0, "failed": 0, "unknown": 0, "started": 0}
-    for _ in range(max_batches):
-        now = timezone.now()
-        with transaction.atomic():
-            batch = list(
-                DedicatedIp.objects.filter(next_check_at__lte=now)
-                .exclude(state=DedicatedIp.State.RETIRED)
-                .order_by("next_check_at")
-                .select_for_update(skip_locked=True)[:batch_size]
-            )
-            if not batch:
-                break
-            DedicatedIp.objects.filter(pk__in=[ip.pk for ip in batch]).update(
-                next_check_at=now + CHECK_LEASE
-            )
-        counts = ips_readiness_check(ips=batch)
-        totals["checked"] += len(batch)
+    for batch in due_batches(
+        DedicatedIp.objects.exclude(state=DedicatedIp.State.RETIRED),
+        due_field="next_check_at",
+        lease=CHECK_LEASE,
+        batch_size=batch_size,
+        max_batches=max_batches,
+    ):
+        ips = list(DedicatedIp.objects.filter(pk__in=batch).order_by("pk"))
+        counts = ips_readiness_check(ips=ips)
+        totals["checked"] += len(ips)
         for key, value in counts.items():
             totals[key] += value
-        if len(batch) < batch_size:
-            break
     return totals
