@@ -6,149 +6,264 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ips', '0003_delivery_event_lean_keys'),
-        ('providers', '0004_load_smtp_response_rules'),
+        ("ips", "0003_delivery_event_lean_keys"),
+        ("providers", "0004_load_smtp_response_rules"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IpWarmupDecision',
+            name="IpWarmupDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(help_text='The day decided for (daily), or the day of the action.')),
-                ('daily', models.BooleanField(default=False, help_text="The daily controller's decision.")),
-                ('kind', models.CharField(choices=[('advance', 'Advanced a stage'), ('hold', 'Held'), ('alert', 'Held: list-quality alert'), ('backoff', 'Backed off'), ('step_back', 'Stepped back (idle)'), ('warm', 'Warm'), ('cooling', 'Below the floor'), ('recovered', 'Back above the floor'), ('suspend', 'Suspended'), ('unsuspend', 'Suspension lifted'), ('pause', 'Paused'), ('resume', 'Resumed'), ('set_stage', 'Stage set'), ('complete', 'Completed'), ('restart', 'Restarted')], max_length=10)),
-                ('from_state', models.CharField(max_length=10)),
-                ('to_state', models.CharField(max_length=10)),
-                ('from_stage', models.PositiveSmallIntegerField()),
-                ('to_stage', models.PositiveSmallIntegerField()),
-                ('from_cap', models.PositiveIntegerField()),
-                ('to_cap', models.PositiveIntegerField()),
-                ('figures', models.JSONField(blank=True, default=dict)),
-                ('reason', models.TextField()),
-                ('created_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "day",
+                    models.DateField(
+                        help_text="The day decided for (daily), or the day of the action."
+                    ),
+                ),
+                (
+                    "daily",
+                    models.BooleanField(
+                        default=False, help_text="The daily controller's decision."
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("advance", "Advanced a stage"),
+                            ("hold", "Held"),
+                            ("alert", "Held: list-quality alert"),
+                            ("backoff", "Backed off"),
+                            ("step_back", "Stepped back (idle)"),
+                            ("warm", "Warm"),
+                            ("cooling", "Below the floor"),
+                            ("recovered", "Back above the floor"),
+                            ("suspend", "Suspended"),
+                            ("unsuspend", "Suspension lifted"),
+                            ("pause", "Paused"),
+                            ("resume", "Resumed"),
+                            ("set_stage", "Stage set"),
+                            ("complete", "Completed"),
+                            ("restart", "Restarted"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("from_state", models.CharField(max_length=10)),
+                ("to_state", models.CharField(max_length=10)),
+                ("from_stage", models.PositiveSmallIntegerField()),
+                ("to_stage", models.PositiveSmallIntegerField()),
+                ("from_cap", models.PositiveIntegerField()),
+                ("to_cap", models.PositiveIntegerField()),
+                ("figures", models.JSONField(blank=True, default=dict)),
+                ("reason", models.TextField()),
+                ("created_at", models.DateTimeField()),
             ],
             options={
-                'verbose_name': 'IP warm-up decision',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "IP warm-up decision",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='IpWarmupHour',
+            name="IpWarmupHour",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('hour', models.DateTimeField()),
-                ('throttled', models.PositiveIntegerField(default=0)),
-                ('blocked', models.PositiveIntegerField(default=0)),
-                ('blocklisted', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("hour", models.DateTimeField()),
+                ("throttled", models.PositiveIntegerField(default=0)),
+                ("blocked", models.PositiveIntegerField(default=0)),
+                ("blocklisted", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.AddField(
-            model_name='ipwarmup',
-            name='decided_through',
-            field=models.DateField(blank=True, help_text='The last day the daily controller decided for (catch-up starts after it).', null=True),
+            model_name="ipwarmup",
+            name="decided_through",
+            field=models.DateField(
+                blank=True,
+                help_text="The last day the daily controller decided for (catch-up starts after it).",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='ipwarmup',
-            name='idle_days',
-            field=models.PositiveSmallIntegerField(default=0, help_text='Days in a row without any traffic.'),
+            model_name="ipwarmup",
+            name="idle_days",
+            field=models.PositiveSmallIntegerField(
+                default=0, help_text="Days in a row without any traffic."
+            ),
         ),
         migrations.AddField(
-            model_name='ipwarmup',
-            name='resume_state',
-            field=models.CharField(blank=True, help_text='The state a paused warm-up resumes in.', max_length=10),
+            model_name="ipwarmup",
+            name="resume_state",
+            field=models.CharField(
+                blank=True, help_text="The state a paused warm-up resumes in.", max_length=10
+            ),
         ),
         migrations.AddField(
-            model_name='ipwarmup',
-            name='stage_days',
-            field=models.PositiveSmallIntegerField(default=0, help_text='Sending days at the current stage.'),
+            model_name="ipwarmup",
+            name="stage_days",
+            field=models.PositiveSmallIntegerField(
+                default=0, help_text="Sending days at the current stage."
+            ),
         ),
         migrations.AddField(
-            model_name='ipwarmup',
-            name='suspension_kind',
-            field=models.CharField(blank=True, help_text='throttled, blocked or blocklisted (lifted by the next clean blocklist check).', max_length=12),
+            model_name="ipwarmup",
+            name="suspension_kind",
+            field=models.CharField(
+                blank=True,
+                help_text="throttled, blocked or blocklisted (lifted by the next clean blocklist check).",
+                max_length=12,
+            ),
         ),
         migrations.AddField(
-            model_name='ipwarmup',
-            name='target_days',
-            field=models.PositiveSmallIntegerField(default=0, help_text='Clean sending days at the target cap (warm after a few).'),
+            model_name="ipwarmup",
+            name="target_days",
+            field=models.PositiveSmallIntegerField(
+                default=0, help_text="Clean sending days at the target cap (warm after a few)."
+            ),
         ),
         migrations.AddField(
-            model_name='warmupprofile',
-            name='backoff_cut',
-            field=models.DecimalField(decimal_places=2, default=0.5, help_text='A back-off steps back to the highest stage whose cap is at most this share of the current cap (0.50 = half).', max_digits=3),
+            model_name="warmupprofile",
+            name="backoff_cut",
+            field=models.DecimalField(
+                decimal_places=2,
+                default=0.5,
+                help_text="A back-off steps back to the highest stage whose cap is at most this share of the current cap (0.50 = half).",
+                max_digits=3,
+            ),
         ),
         migrations.AddField(
-            model_name='warmupprofile',
-            name='backoff_min_replies',
-            field=models.PositiveIntegerField(default=10, help_text='… and number at least this many (a few replies on a small day prove nothing).'),
+            model_name="warmupprofile",
+            name="backoff_min_replies",
+            field=models.PositiveIntegerField(
+                default=10,
+                help_text="… and number at least this many (a few replies on a small day prove nothing).",
+            ),
         ),
         migrations.AddField(
-            model_name='warmupprofile',
-            name='backoff_rate',
-            field=models.DecimalField(decimal_places=4, default=0.02, help_text='Back off when throttling and blocking replies in a day reach this share of what was routed (0.02 = 2%) …', max_digits=5),
+            model_name="warmupprofile",
+            name="backoff_rate",
+            field=models.DecimalField(
+                decimal_places=4,
+                default=0.02,
+                help_text="Back off when throttling and blocking replies in a day reach this share of what was routed (0.02 = 2%) …",
+                max_digits=5,
+            ),
         ),
         migrations.AddField(
-            model_name='warmupprofile',
-            name='complaint_limit',
-            field=models.DecimalField(decimal_places=4, default=0.003, help_text='Hold and alert when complaints reach this share of delivered (0.003 = 0.3%).', max_digits=5),
+            model_name="warmupprofile",
+            name="complaint_limit",
+            field=models.DecimalField(
+                decimal_places=4,
+                default=0.003,
+                help_text="Hold and alert when complaints reach this share of delivered (0.003 = 0.3%).",
+                max_digits=5,
+            ),
         ),
         migrations.AddField(
-            model_name='warmupprofile',
-            name='hard_bounce_limit',
-            field=models.DecimalField(decimal_places=4, default=0.05, help_text='Hold and alert when hard bounces reach this share of delivered (0.05 = 5%).', max_digits=5),
+            model_name="warmupprofile",
+            name="hard_bounce_limit",
+            field=models.DecimalField(
+                decimal_places=4,
+                default=0.05,
+                help_text="Hold and alert when hard bounces reach this share of delivered (0.05 = 5%).",
+                max_digits=5,
+            ),
         ),
         migrations.AddField(
-            model_name='warmupprofile',
-            name='idle_days_step_back',
-            field=models.PositiveSmallIntegerField(default=3, help_text='Step back one stage after this many days in a row without any traffic.'),
+            model_name="warmupprofile",
+            name="idle_days_step_back",
+            field=models.PositiveSmallIntegerField(
+                default=3,
+                help_text="Step back one stage after this many days in a row without any traffic.",
+            ),
         ),
         migrations.AddField(
-            model_name='warmupprofile',
-            name='suspend_after',
-            field=models.PositiveIntegerField(default=20, help_text='Fast back-off: suspend the IP at this provider when this many throttling, blocking or blocklist replies arrive within one clock hour (UTC).'),
+            model_name="warmupprofile",
+            name="suspend_after",
+            field=models.PositiveIntegerField(
+                default=20,
+                help_text="Fast back-off: suspend the IP at this provider when this many throttling, blocking or blocklist replies arrive within one clock hour (UTC).",
+            ),
         ),
         migrations.AddField(
-            model_name='warmupprofile',
-            name='warm_after_days',
-            field=models.PositiveSmallIntegerField(default=3, help_text='The warm-up ends after this many clean sending days at the target cap.'),
+            model_name="warmupprofile",
+            name="warm_after_days",
+            field=models.PositiveSmallIntegerField(
+                default=3,
+                help_text="The warm-up ends after this many clean sending days at the target cap.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ipwarmup',
-            index=models.Index(fields=['state', 'decided_through'], name='ipwarmup_state_decided_idx'),
+            model_name="ipwarmup",
+            index=models.Index(
+                fields=["state", "decided_through"], name="ipwarmup_state_decided_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='warmupprofile',
-            constraint=models.CheckConstraint(condition=models.Q(('backoff_cut__gt', 0), ('backoff_cut__lt', 1)), name='warmupprofile_backoff_cut_range'),
+            model_name="warmupprofile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("backoff_cut__gt", 0), ("backoff_cut__lt", 1)),
+                name="warmupprofile_backoff_cut_range",
+            ),
         ),
         migrations.AddField(
-            model_name='ipwarmupdecision',
-            name='actor',
-            field=models.ForeignKey(blank=True, help_text='The operator, for an override; blank for automation.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="ipwarmupdecision",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The operator, for an override; blank for automation.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='ipwarmupdecision',
-            name='warmup',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='ips.ipwarmup'),
+            model_name="ipwarmupdecision",
+            name="warmup",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="decisions",
+                to="ips.ipwarmup",
+            ),
         ),
         migrations.AddField(
-            model_name='ipwarmuphour',
-            name='warmup',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='hours', to='ips.ipwarmup'),
+            model_name="ipwarmuphour",
+            name="warmup",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="hours", to="ips.ipwarmup"
+            ),
         ),
         migrations.AddIndex(
-            model_name='ipwarmupdecision',
-            index=models.Index(fields=['warmup', '-created_at'], name='ipwarmupdecision_history_idx'),
+            model_name="ipwarmupdecision",
+            index=models.Index(
+                fields=["warmup", "-created_at"], name="ipwarmupdecision_history_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ipwarmupdecision',
-            constraint=models.UniqueConstraint(condition=models.Q(('daily', True)), fields=('warmup', 'day'), name='ipwarmupdecision_one_daily_per_day'),
+            model_name="ipwarmupdecision",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("daily", True)),
+                fields=("warmup", "day"),
+                name="ipwarmupdecision_one_daily_per_day",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ipwarmuphour',
-            constraint=models.UniqueConstraint(fields=('warmup', 'hour'), name='ipwarmuphour_unique'),
+            model_name="ipwarmuphour",
+            constraint=models.UniqueConstraint(
+                fields=("warmup", "hour"), name="ipwarmuphour_unique"
+            ),
         ),
     ]

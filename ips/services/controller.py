@@ -310,12 +310,11 @@ def decide(*, pair: PairState, day: DayFigures, rules: Rules) -> Decision | None
         )
     stage_days = pair.stage_days + 1
     needed = rules.stage_days[min(pair.stage, rules.final) - 1]
-    # 6. Advance one stage (or, after a back-off at stage 1, back to the stage's own cap).
-    if day.routed >= ADVANCE_SHARE * cap and stage_days >= needed:
-        if pair.daily_cap < rules.cap(pair.stage):
-            stage = pair.stage
-        else:
-            stage = min(pair.stage + 1, rules.final)
+    # 6. Advance one stage (or, after a back-off cut the cap below its stage's, back to the
+    # stage's own cap: that needs one clean full day, not the stage's days again).
+    restore = pair.daily_cap < rules.cap(pair.stage)
+    if day.routed >= ADVANCE_SHARE * cap and (restore or stage_days >= needed):
+        stage = pair.stage if restore else min(pair.stage + 1, rules.final)
         after = replace(
             pair,
             state=State.WARMING,
