@@ -237,7 +237,7 @@ def test_a_day_that_sent_resets_the_idle_count(pool):
 
 def test_the_sending_day_clock_skips_a_quiet_weekend(pool):
     ip = started(pool, stage=1, stage_days=0, decided_through=YESTERDAY - timedelta(days=5))
-    friday, saturday, sunday, monday, tuesday = (
+    friday, saturday, _sunday, monday, tuesday = (
         YESTERDAY - timedelta(days=n) for n in range(4, -1, -1)
     )
     for on in (friday, monday, tuesday):
@@ -292,7 +292,7 @@ def test_it_holds_at_the_target_until_it_has_its_clean_days(pool):
     assert "clean day 1 of 3 at the target cap" in decisions(ip)[0].reason
 
 
-# --- after warm-up: the floor watch ----------------------------------------------------------------
+# --- after warm-up: the floor watch ---------------------------------------------------------
 
 
 def test_a_warm_ip_under_the_floor_is_flagged_cooling_and_recovers(pool):
