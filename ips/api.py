@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -267,7 +267,13 @@ class DedicatedIpViewSet(
         rows = selectors.ip_warmup_rows(ip_ids=[ip.pk])[ip.pk]
         return Response(WarmupRowSerializer(rows, many=True).data)
 
-    @extend_schema(request=WarmupControlSerializer, responses=WarmupRowSerializer(many=True))
+    @extend_schema(
+        request=WarmupControlSerializer,
+        responses=WarmupRowSerializer(many=True),
+        parameters=[
+            OpenApiParameter("control", str, OpenApiParameter.PATH, enum=list(ACTIONS)),
+        ],
+    )
     @action(
         detail=True,
         methods=["post"],

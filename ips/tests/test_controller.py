@@ -437,3 +437,26 @@ def test_first_day_of_a_new_warm_up_is_decided_from_its_start(pool):
 
     assert [d.day for d in decisions(ip)] == [YESTERDAY]
     assert google(ip).decided_through == YESTERDAY
+
+
+def test_routing_prefers_an_ip_the_floor_watch_flagged_cooling(pool, account):
+    from ips.services.routing import Recipient, routes_decide
+
+    with time_machine.travel(datetime(2026, 11, 1, tzinfo=UTC)):
+        busy = f.warm_ip(pool=pool, address="203.0.113.2")
+        quiet = f.warm_ip(pool=pool, address="203.0.113.9")
+    IpWarmup.objects.update(decided_through=YESTERDAY - timedelta(days=1))
+    day(busy, routed=5000)
+    day(quiet, routed=300)
+    run()
+    assert google(quiet).state == "cooling"
+
+    with time_machine.travel(RUN_AT + timedelta(hours=10), tick=False):
+        routes = routes_decide(
+            account=account,
+            sender_domain="acme.example",
+            recipients=[Recipient(f"r{n}@gmail.com") for n in range(10)],
+        )
+
+    # Without the flag the lower address would come first (both are unused today).
+    assert {r.ip for r in routes} == {"203.0.113.9"}
