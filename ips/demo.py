@@ -75,20 +75,18 @@ def _history(ip: DedicatedIp) -> None:
     today = utc_day(timezone.now())
     days = len(next(iter(HISTORY.values())))
     first = today - timedelta(days=days)
-    warmups = IpWarmup.objects.filter(ip=ip, provider__slug__in=list(HISTORY)).select_related(
-        "provider"
-    )
-    for warmup in warmups:
-        warmup.started_on = first
-        warmup.decided_through = first - timedelta(days=1)
-        warmup.save(update_fields=["started_on", "decided_through"])
-        for offset, (share, throttled) in enumerate(HISTORY[warmup.provider.slug]):
-            # The controller's decisions of the earlier days set the later days' caps; the
-            # demo's counters follow the profile's stage-1 cap, which is what routing opened.
+    warmups = IpWarmup.objects.filter(ip=ip, provider__slug__in=list(HISTORY))
+    warmups.update(started_on=first, decided_through=first - timedelta(days=1))
+    for offset in range(days):
+        on = first + timedelta(days=offset)
+        # Each day's counters follow the cap the previous night's decision gave, as routing
+        # would have; then the real controller decides that day (as of 00:10 the next day).
+        for warmup in warmups.select_related("provider"):
+            share, throttled = HISTORY[warmup.provider.slug][offset]
             routed = int(warmup.daily_cap * share)
             IpWarmupDay.objects.update_or_create(
                 warmup=warmup,
-                day=first + timedelta(days=offset),
+                day=on,
                 defaults={
                     "cap": warmup.daily_cap,
                     "routed": routed,
@@ -97,4 +95,6 @@ def _history(ip: DedicatedIp) -> None:
                     "throttled": throttled,
                 },
             )
-    controller_run()
+        controller_run(
+            now=timezone.now().replace(hour=0, minute=10) - timedelta(days=days - 1 - offset)
+        )

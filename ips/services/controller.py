@@ -628,7 +628,9 @@ def controller_run(*, now: datetime | None = None) -> dict[str, int]:
                     pair.idle_days,
                     pair.target_days,
                     warm_since.isoformat() if warm_since else None,
-                    last.isoformat(),
+                    # A pair that starts after `last` (a run for an earlier day) keeps the day
+                    # before its start: days before it must never be decided.
+                    max(last, firsts[pk] - timedelta(days=1)).isoformat(),
                 ]
             )
             if pair.daily_cap != start.daily_cap or pair.state != start.state:

@@ -460,3 +460,14 @@ def test_routing_prefers_an_ip_the_floor_watch_flagged_cooling(pool, account):
 
     # Without the flag the lower address would come first (both are unused today).
     assert {r.ip for r in routes} == {"203.0.113.9"}
+
+
+def test_a_run_for_an_earlier_day_never_decides_days_before_a_pair_started(pool):
+    ip = started(pool, stage=1, decided_through=None, started_on=TODAY)
+    IpWarmup.objects.filter(ip=ip).update(decided_through=None, started_on=TODAY)
+
+    run(RUN_AT - timedelta(days=3))  # a run as of three days ago (a late catch-up, the demo)
+    day(ip, on=TODAY, routed=50)
+    run(RUN_AT + timedelta(days=1))
+
+    assert [d.day for d in decisions(ip)] == [TODAY]
