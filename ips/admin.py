@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
@@ -18,9 +18,12 @@ from ips.models import (
     IpPool,
     IpWarmup,
     IpWarmupDay,
+    IpWarmupDecision,
     WarmupProfile,
 )
+from ips.services.controls import ip_warmup_control
 from ips.services.routing import routing_cache_clear
+from providers.models import MailboxProvider
 from warmup_site.errors import ApplicationError
 
 
@@ -117,6 +120,73 @@ class OverrideForm(forms.Form):
     )
 
 
+class WarmupControlForm(forms.Form):
+    provider = forms.ModelChoiceField(
+        queryset=MailboxProvider.objects.order_by("position", "name"),
+        required=False,
+        to_field_name="slug",
+        empty_label="every provider",
+        help_text="Act on one provider only, or on all of them.",
+    )
+    stage = forms.IntegerField(
+        min_value=1, required=False, help_text="For “set stage”: the stage to put it at."
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 70}),
+        min_length=5,
+        help_text="Recorded with your name in the decision history. Example: 'Customer moved "
+        "their newsletter to Thursday; pausing until then'.",
+    )
+
+
+# (action name, admin label, service action)
+WARMUP_CONTROLS = [
+    ("warmup_pause", "Pause the warm-up…", "pause"),
+    ("warmup_resume", "Resume the warm-up (at the stage it was at)…", "resume"),
+    ("warmup_set_stage", "Set the warm-up stage…", "set-stage"),
+    ("warmup_complete", "Complete the warm-up (warm now)…", "complete"),
+    ("warmup_restart", "Restart the warm-up from stage 1…", "restart"),
+    ("warmup_cancel_suspension", "Cancel a fast back-off suspension…", "cancel-suspension"),
+]
+
+
+class WarmupStateFilter(admin.SimpleListFilter):
+    """IPs with at least one provider in a warm-up state (EXISTS: one row per IP)."""
+
+    title = "warm-up state at a provider"
+    parameter_name = "warmup_state"
+
+    def lookups(self, request, model_admin):
+        return [
+            (IpWarmup.State.WARMING, "warming"),
+            (IpWarmup.State.BACKOFF, "backoff"),
+            (IpWarmup.State.COOLING, "cooling"),
+            (IpWarmup.State.PAUSED, "paused"),
+            ("suspended", "suspended now"),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        pairs = IpWarmup.objects.filter(ip=OuterRef("pk"))
+        if value == "suspended":
+            from django.utils import timezone
+
+            pairs = pairs.filter(suspended_until__gt=timezone.now())
+        else:
+            pairs = pairs.filter(state=value)
+        return queryset.filter(Exists(pairs))
+
+
+def _control_action(name: str, label: str, control: str):
+    def action(modeladmin, request, queryset):
+        return modeladmin.warmup_control(request, queryset, name=name, label=label, control=control)
+
+    action.__name__ = name
+    return admin.action(description=label)(action)
+
+
 class IpCheckInline(admin.TabularInline):
     model = IpCheck
     extra = 0
@@ -139,11 +209,22 @@ class DedicatedIpAdmin(TenantAdmin):
         "readiness_checked_at",
         "next_check_at",
     ]
-    list_filter = ["state", "readiness", ("pool__account", admin.EmptyFieldListFilter)]
+    list_filter = [
+        "state",
+        WarmupStateFilter,
+        "readiness",
+        ("pool__account", admin.EmptyFieldListFilter),
+    ]
     list_select_related = ["pool__account"]
     search_fields = ["address", "hostname", "pool__name", "pool__account__name"]
     inlines = [IpCheckInline]
-    actions = ["check_now", "override_readiness", "start_warmup", "retire"]
+    actions = [
+        "check_now",
+        "override_readiness",
+        "start_warmup",
+        "retire",
+        *(_control_action(*control) for control in WARMUP_CONTROLS),
+    ]
     readonly_fields = [
         "state",
         "state_changed_at",
@@ -152,6 +233,7 @@ class DedicatedIpAdmin(TenantAdmin):
         "readiness_override",
         "next_check_at",
         "providers_table",
+        "decision_history",
         "created_at",
     ]
     fieldsets = [
@@ -168,6 +250,7 @@ class DedicatedIpAdmin(TenantAdmin):
             },
         ),
         ("Warm-up by provider, today (UTC)", {"fields": ["providers_table"]}),
+        ("Warm-up decisions, newest first", {"fields": ["decision_history"]}),
         (None, {"fields": ["created_at"]}),
     ]
 
@@ -212,7 +295,7 @@ class DedicatedIpAdmin(TenantAdmin):
         body = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-            "<td>{}</td><td>{}</td></tr>",
+            "<td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
                     r.provider_name,
@@ -225,16 +308,86 @@ class DedicatedIpAdmin(TenantAdmin):
                     f"until {r.suspended_until:%Y-%m-%d %H:%M}: {r.suspension_reason}"
                     if r.suspended
                     else "—",
+                    f"{r.last_decision['date']} {r.last_decision['kind']}: "
+                    f"{r.last_decision['reason']}"
+                    if r.last_decision
+                    else "—",
                 )
                 for r in rows
             ),
         )
         return format_html(
             "<table><thead><tr><th>Provider</th><th>State</th><th>Stage</th><th>Cap today</th>"
-            "<th>Used today</th><th>Open now</th><th>Sending days</th><th>Suspended</th></tr>"
-            "</thead><tbody>{}</tbody></table>",
+            "<th>Used today</th><th>Open now</th><th>Sending days</th><th>Suspended</th>"
+            "<th>Last decision</th></tr></thead><tbody>{}</tbody></table>",
             body,
         )
+
+    @admin.display(description="History")
+    def decision_history(self, obj):
+        decisions = list(selectors.ip_warmup_decision_list(ip_id=obj.pk))
+        if not decisions:
+            return "No decision yet: the controller decides each day shortly after midnight UTC."
+        body = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} → {}</td><td>{} → {}</td>"
+            "<td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    d.day,
+                    f"{d.created_at:%H:%M}",
+                    d.warmup.provider.name,
+                    d.get_kind_display(),
+                    d.from_stage,
+                    d.to_stage,
+                    d.from_cap,
+                    d.to_cap,
+                    d.actor.username if d.actor else "controller",
+                    d.reason,
+                )
+                for d in decisions
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>Day</th><th>At (UTC)</th><th>Provider</th><th>Decision</th>"
+            "<th>Stage</th><th>Cap</th><th>By</th><th>Why</th></tr></thead><tbody>{}</tbody>"
+            "</table>",
+            body,
+        )
+
+    def warmup_control(self, request, queryset, *, name: str, label: str, control: str):
+        """The warm-up controls: a form for the reason (and provider, stage), then the service
+        for each selected IP; every change is a recorded decision."""
+        form = WarmupControlForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            provider = form.cleaned_data.get("provider")
+            for ip in queryset:
+                try:
+                    decisions = ip_warmup_control(
+                        ip=ip,
+                        action=control,
+                        actor=request.user,
+                        reason=form.cleaned_data["reason"],
+                        provider=provider.slug if provider else None,
+                        stage=form.cleaned_data.get("stage"),
+                    )
+                except ApplicationError as exc:
+                    self.message_user(request, f"{ip.address}: {exc.message}", messages.ERROR)
+                else:
+                    self.message_user(
+                        request, f"{ip.address}: {len(decisions)} provider(s) changed, recorded."
+                    )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": label.rstrip("…"),
+            "ips": queryset,
+            "form": form,
+            "action": name,
+            "opts": self.model._meta,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/ips/dedicatedip/warmup_control.html", context)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -328,6 +481,32 @@ class IpWarmupAdmin(TenantAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(IpWarmupDecision)
+class IpWarmupDecisionAdmin(TenantAdmin):
+    """Every warm-up decision, the controller's and the operators'. Read-only: the record."""
+
+    list_display = ["day", "ip", "provider", "kind", "from_stage", "to_stage", "to_cap", "actor"]
+    list_filter = ["kind", "daily", "warmup__provider"]
+    list_select_related = ["warmup__ip", "warmup__provider", "actor"]
+    search_fields = ["warmup__ip__address", "reason"]
+    date_hierarchy = "day"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="IP", ordering="warmup__ip__address")
+    def ip(self, obj):
+        return obj.warmup.ip
+
+    @admin.display(description="Provider")
+    def provider(self, obj):
+        return obj.warmup.provider
 
 
 @admin.register(IpWarmupDay)

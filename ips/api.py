@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -19,6 +19,7 @@ from accounts.tenancy import is_operator
 from ips import inputs, selectors, services
 from ips.addresses import normalise_ip
 from ips.models import DedicatedIp, IpPool
+from ips.services.controls import ACTIONS, ip_warmup_control
 from ips.services.routing import REASONS
 from ips.services.warmup import profiles_by_provider
 from providers.models import MailboxProvider
@@ -200,7 +201,25 @@ class WarmupRowSerializer(serializers.Serializer):
     sending_days = serializers.IntegerField()
     suspended_until = serializers.DateTimeField(allow_null=True)
     suspension_reason = serializers.CharField()
-    last_decision = serializers.JSONField(allow_null=True)
+    last_decision = serializers.JSONField(
+        allow_null=True,
+        help_text="The newest decision: {kind, date, reason, actor, at}; `reason` is a sentence "
+        "with the figures it used.",
+    )
+
+
+class WarmupControlSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000, help_text="Why: recorded with your name in the decision history."
+    )
+    provider = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="One provider (slug, or gmail/outlook/hotmail/aol); leave out for all.",
+    )
+    stage = serializers.IntegerField(
+        required=False, min_value=1, help_text="For set-stage: the stage to put it at."
+    )
 
 
 class DedicatedIpViewSet(
@@ -245,6 +264,41 @@ class DedicatedIpViewSet(
     def warmup(self, request, address=None):
         """Per provider: state, stage, today's cap and use, sending days, the last decision."""
         ip = self.get_object()
+        rows = selectors.ip_warmup_rows(ip_ids=[ip.pk])[ip.pk]
+        return Response(WarmupRowSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request=WarmupControlSerializer,
+        responses=WarmupRowSerializer(many=True),
+        parameters=[
+            OpenApiParameter("control", str, OpenApiParameter.PATH, enum=list(ACTIONS)),
+        ],
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=rf"warmup/(?P<control>{'|'.join(ACTIONS)})",
+        url_name="warmup-control",
+    )
+    def warmup_control(self, request, address=None, control=None):
+        """Operators: pause, resume, set-stage, complete, restart or cancel-suspension (one
+        provider, or all); answers the per-provider rows after the change."""
+        ip = self.get_object()  # another account's IP: 404 before anything else
+        if not is_operator(request.user):
+            raise PermissionDenied("Only operators change a warm-up; ask your provider.")
+        data = WarmupControlSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        if control == "set-stage" and values.get("stage") is None:
+            raise ApplicationError("Give the stage to set (a whole number from 1).", field="stage")
+        ip_warmup_control(
+            ip=ip,
+            action=control,
+            actor=request.user,
+            reason=values["reason"],
+            provider=values.get("provider") or None,
+            stage=values.get("stage"),
+        )
         rows = selectors.ip_warmup_rows(ip_ids=[ip.pk])[ip.pk]
         return Response(WarmupRowSerializer(rows, many=True).data)
 

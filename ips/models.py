@@ -264,6 +264,52 @@ class WarmupProfile(models.Model):
     engaged_days_step = models.PositiveSmallIntegerField(
         default=15, help_text="The engagement window widens by this many days per stage."
     )
+    # The daily controller's thresholds (ips/services/controller.py). The defaults are
+    # conservative figures from the providers' sender guidelines: Google asks for a spam rate
+    # below 0.3%, and a few percent of rate-limit replies already means "slow down".
+    backoff_rate = models.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        default=0.02,
+        help_text="Back off when throttling and blocking replies in a day reach this share of "
+        "what was routed (0.02 = 2%) …",
+    )
+    backoff_min_replies = models.PositiveIntegerField(
+        default=10,
+        help_text="… and number at least this many (a few replies on a small day prove nothing).",
+    )
+    backoff_cut = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=0.5,
+        help_text="A back-off steps back to the highest stage whose cap is at most this share of "
+        "the current cap (0.50 = half).",
+    )
+    complaint_limit = models.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        default=0.003,
+        help_text="Hold and alert when complaints reach this share of delivered (0.003 = 0.3%).",
+    )
+    hard_bounce_limit = models.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        default=0.05,
+        help_text="Hold and alert when hard bounces reach this share of delivered (0.05 = 5%).",
+    )
+    idle_days_step_back = models.PositiveSmallIntegerField(
+        default=3,
+        help_text="Step back one stage after this many days in a row without any traffic.",
+    )
+    warm_after_days = models.PositiveSmallIntegerField(
+        default=3,
+        help_text="The warm-up ends after this many clean sending days at the target cap.",
+    )
+    suspend_after = models.PositiveIntegerField(
+        default=20,
+        help_text="Fast back-off: suspend the IP at this provider when this many throttling, "
+        "blocking or blocklist replies arrive within one clock hour (UTC).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -289,6 +335,10 @@ class WarmupProfile(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(max_daily_growth__gte=0), name="warmupprofile_growth_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(backoff_cut__gt=0, backoff_cut__lt=1),
+                name="warmupprofile_backoff_cut_range",
             ),
         ]
 
@@ -353,7 +403,8 @@ class IpWarmup(TenantModel):
     """The warm-up of one IP at one provider: its state, stage and the cap the schedule gives.
 
     Routing uses rows whose state is in ROUTING_PHASE and that are not suspended. The daily
-    controller (next issue) moves stage and cap; the fast back-off sets `suspended_until`.
+    controller (ips/services/controller.py) moves stage and cap and records each decision in
+    IpWarmupDecision; the fast back-off sets `suspended_until`.
     """
 
     tenant_field = "ip__pool__account"
@@ -387,11 +438,38 @@ class IpWarmup(TenantModel):
         help_text="Routing skips this IP for this provider until then (fast back-off).",
     )
     suspension_reason = models.CharField(max_length=300, blank=True)
+    suspension_kind = models.CharField(
+        max_length=12,
+        blank=True,
+        help_text="throttled, blocked or blocklisted (lifted by the next clean blocklist check).",
+    )
+    stage_days = models.PositiveSmallIntegerField(
+        default=0, help_text="Sending days at the current stage."
+    )
+    idle_days = models.PositiveSmallIntegerField(
+        default=0, help_text="Days in a row without any traffic."
+    )
+    target_days = models.PositiveSmallIntegerField(
+        default=0, help_text="Clean sending days at the target cap (warm after a few)."
+    )
+    resume_state = models.CharField(
+        max_length=10, blank=True, help_text="The state a paused warm-up resumes in."
+    )
+    decided_through = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The last day the daily controller decided for (catch-up starts after it).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["ip", "provider__position"]
         verbose_name = "IP warm-up"
+        indexes = [
+            # The daily controller's claim: pairs in a controlled state not decided through
+            # yesterday (ips.services.controller.controller_run).
+            models.Index(fields=["state", "decided_through"], name="ipwarmup_state_decided_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["ip", "provider"], name="ipwarmup_unique_ip_provider"),
         ]
@@ -464,6 +542,95 @@ class IpWarmupDay(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.warmup_id} {self.day}: {self.routed}/{self.cap}"
+
+
+class IpWarmupHour(models.Model):
+    """Throttling, blocking and blocklist replies of one (IP, provider) in one clock hour (UTC):
+    what the fast back-off counts. Event ingestion adds to it and reads the totals back in the
+    same statement; rows older than a day are deleted by the daily controller."""
+
+    warmup = models.ForeignKey(IpWarmup, on_delete=models.CASCADE, related_name="hours")
+    hour = models.DateTimeField()
+    throttled = models.PositiveIntegerField(default=0)
+    blocked = models.PositiveIntegerField(default=0)
+    blocklisted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # The ingestion upsert finds its row by this key.
+            models.UniqueConstraint(fields=["warmup", "hour"], name="ipwarmuphour_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.warmup_id} {self.hour:%Y-%m-%d %H}:00"
+
+
+class IpWarmupDecision(TenantModel):
+    """One decision about one (IP, provider): the daily controller's, a fast back-off, or an
+    operator's override — with the figures it used and a sentence of reason.
+
+    The controller's decisions (`daily`) are unique per (warm-up, day): running the job twice,
+    late, or after days of downtime cannot decide a day twice.
+    """
+
+    tenant_field = "warmup__ip__pool__account"
+
+    class Kind(models.TextChoices):
+        ADVANCE = "advance", "Advanced a stage"
+        HOLD = "hold", "Held"
+        ALERT = "alert", "Held: list-quality alert"
+        BACKOFF = "backoff", "Backed off"
+        STEP_BACK = "step_back", "Stepped back (idle)"
+        WARM = "warm", "Warm"
+        COOLING = "cooling", "Below the floor"
+        RECOVERED = "recovered", "Back above the floor"
+        SUSPEND = "suspend", "Suspended"
+        UNSUSPEND = "unsuspend", "Suspension lifted"
+        PAUSE = "pause", "Paused"
+        RESUME = "resume", "Resumed"
+        SET_STAGE = "set_stage", "Stage set"
+        COMPLETE = "complete", "Completed"
+        RESTART = "restart", "Restarted"
+
+    warmup = models.ForeignKey(IpWarmup, on_delete=models.CASCADE, related_name="decisions")
+    day = models.DateField(help_text="The day decided for (daily), or the day of the action.")
+    daily = models.BooleanField(default=False, help_text="The daily controller's decision.")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    from_state = models.CharField(max_length=10)
+    to_state = models.CharField(max_length=10)
+    from_stage = models.PositiveSmallIntegerField()
+    to_stage = models.PositiveSmallIntegerField()
+    from_cap = models.PositiveIntegerField()
+    to_cap = models.PositiveIntegerField()
+    figures = models.JSONField(default=dict, blank=True)
+    reason = models.TextField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The operator, for an override; blank for automation.",
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "IP warm-up decision"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["warmup", "day"],
+                condition=Q(daily=True),
+                name="ipwarmupdecision_one_daily_per_day",
+            ),
+        ]
+        indexes = [
+            # A warm-up's history and its last decision (ips.selectors), newest first.
+            models.Index(fields=["warmup", "-created_at"], name="ipwarmupdecision_history_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.warmup_id} {self.day} {self.kind}"
 
 
 class DomainPoolPin(TenantModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db.models import FilteredRelation, Prefetch, Q, QuerySet
+from django.db.models import FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from ips.models import (
@@ -15,6 +15,7 @@ from ips.models import (
     IpCheck,
     IpPool,
     IpWarmup,
+    IpWarmupDecision,
     utc_day,
 )
 from ips.services.routing import Candidate, day_cap, peaks_load
@@ -61,17 +62,32 @@ class WarmupRow:
     suspended_until: datetime | None
     suspension_reason: str
     suspended: bool  # suspended right now
-    last_decision: None = None  # the warm-up controller (next issue) stores decisions
+    last_decision: dict | None = None  # {kind, date, reason, actor} of the newest decision
+
+
+def _last_decision(decision: IpWarmupDecision | None) -> dict | None:
+    if decision is None:
+        return None
+    return {
+        "kind": decision.kind,
+        "date": decision.day.isoformat(),
+        "reason": decision.reason,
+        "actor": decision.actor.username if decision.actor else None,
+        "at": decision.created_at.isoformat(),
+    }
 
 
 def ip_warmup_rows(*, ip_ids: list[int], now: datetime | None = None) -> dict[int, list[WarmupRow]]:
-    """Per IP, one row per provider with today's cap and use: one query, plus one for the
-    recent peaks when a warm IP's day is not open yet."""
+    """Per IP, one row per provider with today's cap and use and the last decision: two
+    queries (the rows with the newest decision's id; those decisions), plus one for the recent
+    peaks when a warm IP's day is not open yet."""
     now = now or timezone.now()
     today, hour = utc_day(now), now.astimezone(UTC).hour
+    newest = IpWarmupDecision.objects.filter(warmup=OuterRef("pk")).order_by("-created_at", "-pk")
     rows = list(
         IpWarmup.objects.filter(ip_id__in=ip_ids)
         .annotate(today=FilteredRelation("days", condition=Q(days__day=today)))
+        .annotate(last_decision_id=Subquery(newest.values("pk")[:1]))
         .order_by("ip_id", "provider__position", "provider__name")
         .values_list(
             "id",
@@ -91,7 +107,14 @@ def ip_warmup_rows(*, ip_ids: list[int], now: datetime | None = None) -> dict[in
             "provider__warmup_profile__max_daily_growth",
             "ip__state",
             "ip__readiness",
+            "last_decision_id",
         )
+    )
+    decision_ids = [r[17] for r in rows if r[17] is not None]
+    decisions = (
+        IpWarmupDecision.objects.select_related("actor").in_bulk(decision_ids)
+        if decision_ids
+        else {}
     )
     candidates = {}
     for r in rows:
@@ -154,6 +177,17 @@ def ip_warmup_rows(*, ip_ids: list[int], now: datetime | None = None) -> dict[in
                 suspended_until=r[8],
                 suspension_reason=r[9],
                 suspended=suspended,
+                last_decision=_last_decision(decisions.get(r[17])),
             )
         )
     return result
+
+
+def ip_warmup_decision_list(*, ip_id: int, limit: int = 100) -> QuerySet[IpWarmupDecision]:
+    """An IP's decisions at every provider, newest first (one query; index
+    ipwarmupdecision_history_idx serves each warm-up's part)."""
+    return (
+        IpWarmupDecision.objects.filter(warmup__ip_id=ip_id)
+        .select_related("warmup__provider", "actor")
+        .order_by("-created_at", "-pk")[:limit]
+    )

@@ -2,6 +2,7 @@
 
 from ips import services
 from ips.models import DedicatedIp
+from ips.services.controller import controller_run
 
 
 def check_ip(ip_id: int) -> str:
@@ -19,4 +20,18 @@ def check_due_ips() -> str:
     return (
         f"checked {counts['checked']} IPs: {counts['passed']} passed, {counts['failed']} failed, "
         f"{counts['unknown']} unknown (DNS did not answer); {counts['started']} started warming"
+    )
+
+
+def run_warmup_controller() -> str:
+    """The daily controller for every day that ended and was not decided yet (catch-up)."""
+    counts = controller_run()
+    if not counts["pairs"]:
+        return "nothing to decide: every warm-up is decided through yesterday"
+    return (
+        f"decided {counts['days']} days of {counts['pairs']} (IP, provider) pairs: "
+        f"{counts['advance']} advanced, {counts['hold']} held, {counts['alert']} alerts, "
+        f"{counts['backoff']} backed off, {counts['step_back']} stepped back, {counts['warm']} "
+        f"warm, {counts['cooling']} cooling, {counts['recovered']} back over the floor; "
+        f"{counts['ips_changed']} IPs changed state"
     )

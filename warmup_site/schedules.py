@@ -50,4 +50,14 @@ JOBS: list[Job] = [
         description="Check new IPs until they pass (then their warm-up starts) and re-check "
         "every sending IP's PTR and DNS blocklists every WARMUP_IP_RECHECK_HOURS.",
     ),
+    Job(
+        name="IP warm-up controller (daily decisions)",
+        func="ips.tasks.run_warmup_controller",
+        # Shortly after midnight UTC, when the day's counters are complete (late events of the
+        # last minutes still count: events are counted by their own timestamp). A late or
+        # repeated run decides only the days not decided yet.
+        daily_at=time(0, 10),
+        description="Advance, hold, back off or finish every IP warm-up per provider for the "
+        "day that ended, and flag warm IPs under their floor.",
+    ),
 ]

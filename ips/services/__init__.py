@@ -5,6 +5,10 @@
 - readiness.py — PTR, forward-confirmed rDNS and DNS-blocklist checks, operator overrides
 - routing.py   — the routing decision with exact caps, pacing and overflow
 - events.py    — delivery-event ingestion and the day counters
+- controller.py — the daily warm-up controller: the decision rule and the nightly run
+- suspensions.py — the fast back-off within the day, blocklist suspensions
+- controls.py  — operators' overrides (pause, resume, set stage, complete, restart, cancel)
+- simulator.py — the controller's rule over simulated days (simulate_ip_warmup)
 """
 
 from ips.services.events import IngestResult, events_ingest

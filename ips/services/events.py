@@ -19,7 +19,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from ips.inputs import EventInput
 from ips.models import DedicatedIp, DeliveryEvent, IpWarmup, IpWarmupDay, utc_day
+from ips.services import suspensions
 from providers import responses
 from providers.models import MailboxProvider, SmtpResponseRule
 from providers.services import addresses_provider
@@ -49,6 +50,12 @@ TYPE_COUNTER = {
     DeliveryEvent.Type.COMPLAINT: "complaints",
 }
 CLASSIFIED_TYPES = frozenset({DeliveryEvent.Type.DEFERRED, DeliveryEvent.Type.BOUNCED})
+# The replies the fast back-off counts per hour (ips.services.suspensions).
+PUSHBACK = {
+    SmtpResponseRule.Category.THROTTLED: 0,
+    SmtpResponseRule.Category.BLOCKED: 1,
+    SmtpResponseRule.Category.BLOCKLISTED: 2,
+}
 
 _COLUMNS = (
     "account_id",
@@ -121,6 +128,14 @@ def events_ingest(
     moments = {e.timestamp for e in batch}
     stamps = {moment: stamp(moment) for moment in moments}
     days = {moment: utc_day(moment) for moment in moments}
+    # The fast back-off counts replies by clock hour, and only recent ones: an hour-old reply
+    # is no news the daily controller will not see.
+    recent = now - timedelta(hours=1)
+    hours = {
+        moment: moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        for moment in moments
+        if moment >= recent
+    }
     for event, slug in zip(batch, slugs, strict=True):
         ip_id = ip_ids.get(event.ip)
         provider_id = provider_ids.get(slug)
@@ -156,7 +171,13 @@ def events_ingest(
         )
         warmup_id = warmups.get((ip_id, provider_id))
         if warmup_id is not None:
-            counted[event.event_id] = (warmup_id, days[event.timestamp], event.type, category)
+            counted[event.event_id] = (
+                warmup_id,
+                days[event.timestamp],
+                event.type,
+                category,
+                hours.get(event.timestamp),
+            )
 
     with transaction.atomic():
         new_ids: set[str] = set()
@@ -173,18 +194,29 @@ def events_ingest(
             totals: dict[tuple[int, object], dict[str, int]] = defaultdict(
                 lambda: dict.fromkeys(IpWarmupDay.COUNTERS, 0)
             )
+            pushback: dict[tuple[int, datetime], list[int]] = defaultdict(lambda: [0, 0, 0])
             for event_id in new_ids:
                 key = counted.get(event_id)
                 if key is None:
                     continue
-                warmup_id, day, kind, category = key
+                warmup_id, day, kind, category, hour = key
                 counters = totals[(warmup_id, day)]
                 counters[TYPE_COUNTER[kind]] += 1
                 if category in CATEGORY_COUNTER:
                     counters[CATEGORY_COUNTER[category]] += 1
+                if hour is not None and category in PUSHBACK:
+                    pushback[(warmup_id, hour)][PUSHBACK[category]] += 1
             keys = sorted(totals)
             for start in range(0, len(keys), CHUNK):
                 _add_counters(cursor, [(key, totals[key]) for key in keys[start : start + CHUNK]])
+            # Nothing at all when the batch holds no push-back; else one upsert, and the
+            # profiles and the tripped pairs only when a pair's hour total can trip.
+            hour_rows = suspensions.hour_counts_add(cursor, pushback)
+        if hour_rows:
+            providers = {
+                warmup_id: provider_id for (_ip, provider_id), warmup_id in warmups.items()
+            }
+            suspensions.warmups_suspend_busy(rows=hour_rows, providers=providers, now=now)
     stored = len(new_ids)
     return IngestResult(received=received, stored=stored, duplicates=received - stored)
 

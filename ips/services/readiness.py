@@ -22,6 +22,7 @@ from django.utils import timezone
 from ips.addresses import dnsbl_name
 from ips.models import DedicatedIp, IpCheck
 from ips.services.routing import routing_cache_clear
+from ips.services.suspensions import warmups_blocklist_follow
 from ips.services.warmup import ip_warmup_start
 from warmup_site import dns
 from warmup_site.errors import ApplicationError
@@ -293,6 +294,21 @@ def ips_readiness_check(*, ips: list[DedicatedIp]) -> dict[str, int]:
             ip_warmup_start(ip=ip)
             ip.state = DedicatedIp.State.WARMING
             counts["started"] += 1
+        # Blocklists and the fast back-off: a listed sending IP is suspended at every provider,
+        # and a check with every blocklist clean lifts such a suspension.
+        listed, clean = {}, []
+        for ip in ips:
+            lists = [c for c in by_ip[ip.pk] if c.kind == IpCheck.Kind.DNSBL]
+            failing = [
+                c.name.split(":", 1)[1]
+                for c in lists
+                if c.status == IpCheck.Status.FAIL and not c.overridden
+            ]
+            if failing:
+                listed[ip.pk] = failing
+            elif all(c.passes for c in lists):
+                clean.append(ip.pk)
+        warmups_blocklist_follow(listed=listed, clean=clean, now=now)
     # An IP that passes again is routed to at once in this process (a failing one already is
     # refused by every claim).
     routing_cache_clear()

@@ -28,6 +28,15 @@ DEFAULT_PROFILE = dict(
     max_daily_growth=0.2,
     engaged_days_start=30,
     engaged_days_step=15,
+    # The controller's thresholds (see WarmupProfile and docs/operations.md).
+    backoff_rate=0.02,
+    backoff_min_replies=10,
+    backoff_cut=0.5,
+    complaint_limit=0.003,
+    hard_bounce_limit=0.05,
+    idle_days_step_back=3,
+    warm_after_days=3,
+    suspend_after=20,
 )
 
 

@@ -228,6 +228,20 @@ def test_the_demo_loads_pools_and_ips_twice_without_harm(db):
     assert DedicatedIp.objects.filter(next_check_at__isnull=False).count() == 0
 
 
+def test_the_demo_shows_a_few_days_of_controller_decisions_once(db):
+    from ips.models import IpWarmupDecision
+
+    call_command("load_demo")
+    decisions = IpWarmupDecision.objects.filter(warmup__ip__address=demo.WARMING_IP)
+    kinds = set(decisions.values_list("warmup__provider__slug", "kind"))
+    count = decisions.count()
+    call_command("load_demo")
+
+    assert count == 12  # four days at Gmail, Microsoft and Yahoo
+    assert IpWarmupDecision.objects.filter(warmup__ip__address=demo.WARMING_IP).count() == count
+    assert {("google", "advance"), ("microsoft", "hold"), ("yahoo", "backoff")} <= kinds
+
+
 def test_an_operator_pins_a_domain_to_a_pool_in_the_admin(operator_client, account, other_account):
     own = f.pool(account=account, name="acme")
     marketing = f.pool(account=account, name="marketing", is_default=False)

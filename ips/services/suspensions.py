@@ -1,0 +1,250 @@
+"""The fast back-off: suspend an (IP, provider) within minutes when the provider pushes back.
+
+Event ingestion counts each (IP, provider)'s throttling, blocking and blocklist replies per clock
+hour (UTC) in `IpWarmupHour`, with one upsert per batch that returns the hour's totals. A pair
+whose total reaches its profile's `suspend_after` is suspended — routing's claim statement
+refuses a suspended pair at once, in every process — for a cooling period that depends on what
+the replies said (the most frequent kind; ties go to the more serious):
+
+- throttled → THROTTLED_FOR (2 hours): the provider asked us to slow down;
+- blocked → BLOCKED_FOR (24 hours): it refused mail for reputation or policy;
+- blocklisted → until the next clean blocklist check (readiness): the IP's next check is
+  brought forward to now, and a check with every blocklist clean lifts it (BLOCKLISTED_MAX is
+  only a backstop for an IP nobody checks any more).
+
+A readiness check that finds the IP on a blocklist suspends every provider the same way.
+Every suspension and lifting is a stored, explained decision; an operator can cancel one
+(ips.services.controls). Cutting is fast; only the daily controller raises caps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ips.models import (
+    ROUTING_PHASE,
+    DedicatedIp,
+    IpWarmup,
+    IpWarmupDecision,
+    IpWarmupHour,
+    utc_day,
+)
+from ips.services.warmup import profiles_by_provider
+
+THROTTLED_FOR = timedelta(hours=2)
+BLOCKED_FOR = timedelta(hours=24)
+BLOCKLISTED_MAX = timedelta(days=30)
+KINDS = ("blocklisted", "blocked", "throttled")  # most serious first
+LABELS = {"throttled": "throttling", "blocked": "blocking", "blocklisted": "blocklist"}
+
+Kind = IpWarmupDecision.Kind
+
+
+def hour_counts_add(
+    cursor, totals: dict[tuple[int, datetime], list[int]]
+) -> list[tuple[int, datetime, int, int, int]]:
+    """Add this batch's replies to the hour counters; returns each touched row's new totals
+    (warm-up id, hour, throttled, blocked, blocklisted). One statement, rows in key order so
+    that concurrent batches lock alike."""
+    if not totals:
+        return []
+    table = connection.ops.quote_name(IpWarmupHour._meta.db_table)
+    keys = sorted(totals)
+    params = []
+    for warmup_id, hour in keys:
+        params.extend(
+            (warmup_id, connection.ops.adapt_datetimefield_value(hour), *totals[(warmup_id, hour)])
+        )
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(keys))
+    cursor.execute(
+        f"INSERT INTO {table} (warmup_id, hour, throttled, blocked, blocklisted) VALUES {values} "
+        f"ON CONFLICT (warmup_id, hour) DO UPDATE SET "
+        f"throttled = {table}.throttled + excluded.throttled, "
+        f"blocked = {table}.blocked + excluded.blocked, "
+        f"blocklisted = {table}.blocklisted + excluded.blocklisted "
+        "RETURNING warmup_id, hour, throttled, blocked, blocklisted",
+        params,
+    )
+    return list(cursor.fetchall())
+
+
+def _kind(counts: dict[str, int]) -> str:
+    return max(KINDS, key=lambda k: (counts[k], -KINDS.index(k)))
+
+
+def _until(kind: str, now: datetime) -> datetime:
+    if kind == "throttled":
+        return now + THROTTLED_FOR
+    if kind == "blocked":
+        return now + BLOCKED_FOR
+    return now + BLOCKLISTED_MAX
+
+
+def _suspend_decision(warmup: IpWarmup, *, reason: str, figures: dict, now: datetime):
+    return IpWarmupDecision(
+        warmup=warmup,
+        day=utc_day(now),
+        daily=False,
+        kind=Kind.SUSPEND,
+        from_state=warmup.state,
+        to_state=warmup.state,
+        from_stage=warmup.stage,
+        to_stage=warmup.stage,
+        from_cap=warmup.daily_cap,
+        to_cap=warmup.daily_cap,
+        figures=figures,
+        reason=reason,
+        created_at=now,
+    )
+
+
+def _clear_routing_caches(account_ids: Iterable[int | None]) -> None:
+    from ips.services.routing import routing_cache_clear
+
+    ids = set(account_ids)
+
+    def clear():
+        if None in ids:  # a shared pool's IP: every account routes through it
+            routing_cache_clear()
+        else:
+            for account_id in ids:
+                routing_cache_clear(account_id=account_id)
+
+    transaction.on_commit(clear)
+
+
+def warmups_suspend_busy(
+    *, rows: list[tuple[int, datetime, int, int, int]], providers: dict[int, int], now: datetime
+) -> int:
+    """Suspend the pairs whose hour totals (from hour_counts_add) reached their threshold.
+    `providers` maps warm-up id → provider id. Returns how many pairs were suspended."""
+    if not rows:
+        return 0
+    profiles = profiles_by_provider()
+    tripped: dict[int, tuple[datetime, dict[str, int], int]] = {}
+    for warmup_id, hour, throttled, blocked, blocklisted in rows:
+        limit = profiles[providers[warmup_id]].suspend_after
+        counts = {"throttled": throttled, "blocked": blocked, "blocklisted": blocklisted}
+        if sum(counts.values()) >= limit:
+            tripped[warmup_id] = (hour, counts, limit)
+    if not tripped:
+        return 0
+    warmups = list(
+        IpWarmup.objects.select_for_update()
+        .filter(pk__in=list(tripped), state__in=list(ROUTING_PHASE))
+        .select_related("ip__pool", "provider")
+        .order_by("pk")
+    )
+    changed, decisions, recheck = [], [], []
+    for warmup in warmups:
+        hour, counts, limit = tripped[warmup.pk]
+        kind = _kind(counts)
+        until = _until(kind, now)
+        if warmup.is_suspended(now) and warmup.suspended_until >= until:
+            continue  # already suspended at least as long (an earlier batch of this burst)
+        total = sum(counts.values())
+        if isinstance(hour, str):  # SQLite returns the text it stores
+            hour = datetime.fromisoformat(hour)
+        when = (
+            "until a blocklist check comes back clean (checking now)"
+            if kind == "blocklisted"
+            else f"for {int((until - now).total_seconds() // 3600)} hours, until "
+            f"{until:%Y-%m-%d %H:%M} UTC"
+        )
+        detail = ", ".join(f"{counts[k]} {LABELS[k]}" for k in KINDS if counts[k])
+        reason = (
+            f"{total} throttling/blocking replies from {warmup.provider.name} in the hour from "
+            f"{hour:%H:%M} UTC ({detail}; the limit is {limit}): suspended here {when}."
+        )
+        warmup.suspended_until = until
+        warmup.suspension_kind = kind
+        warmup.suspension_reason = reason[:300]
+        warmup.updated_at = now
+        changed.append(warmup)
+        figures = {**counts, "hour": hour.isoformat(), "limit": limit, "until": until.isoformat()}
+        decisions.append(_suspend_decision(warmup, reason=reason, figures=figures, now=now))
+        if kind == "blocklisted":
+            recheck.append(warmup.ip_id)
+    if not changed:
+        return 0
+    IpWarmup.objects.bulk_update(
+        changed, ["suspended_until", "suspension_kind", "suspension_reason", "updated_at"]
+    )
+    IpWarmupDecision.objects.bulk_create(decisions)
+    if recheck:
+        # The check job (every 15 minutes) picks the IP up: a clean check lifts the suspension.
+        DedicatedIp.objects.filter(pk__in=recheck).update(next_check_at=now)
+    _clear_routing_caches(w.ip.pool.account_id for w in changed)
+    return len(changed)
+
+
+def warmups_blocklist_follow(
+    *, listed: dict[int, list[str]], clean: list[int], now: datetime | None = None
+) -> dict[str, int]:
+    """After readiness checks: suspend every provider of an IP found on a blocklist (`listed`:
+    IP id → zones), lift blocklist suspensions of IPs whose every blocklist check is clean."""
+    now = now or timezone.now()
+    counts = {"suspended": 0, "lifted": 0}
+    decisions, changed = [], []
+    if clean:
+        for warmup in (
+            IpWarmup.objects.select_for_update()
+            .filter(ip_id__in=clean, suspension_kind="blocklisted", suspended_until__isnull=False)
+            .select_related("ip__pool", "provider")
+            .order_by("pk")
+        ):
+            decisions.append(
+                IpWarmupDecision(
+                    warmup=warmup,
+                    day=utc_day(now),
+                    kind=Kind.UNSUSPEND,
+                    from_state=warmup.state,
+                    to_state=warmup.state,
+                    from_stage=warmup.stage,
+                    to_stage=warmup.stage,
+                    from_cap=warmup.daily_cap,
+                    to_cap=warmup.daily_cap,
+                    figures={"was": warmup.suspension_reason},
+                    reason=f"Every blocklist check of {warmup.ip.address} came back clean: the "
+                    f"blocklist suspension at {warmup.provider.name} is lifted.",
+                    created_at=now,
+                )
+            )
+            warmup.suspended_until, warmup.suspension_kind, warmup.suspension_reason = None, "", ""
+            changed.append(warmup)
+            counts["lifted"] += 1
+    if listed:
+        for warmup in (
+            IpWarmup.objects.select_for_update()
+            .filter(ip_id__in=list(listed), state__in=list(ROUTING_PHASE))
+            .select_related("ip__pool", "provider")
+            .order_by("pk")
+        ):
+            if warmup.suspension_kind == "blocklisted" and warmup.is_suspended(now):
+                continue
+            zones = ", ".join(listed[warmup.ip_id])
+            reason = (
+                f"{warmup.ip.address} is listed on {zones}: suspended at {warmup.provider.name} "
+                "until a blocklist check comes back clean."
+            )
+            decisions.append(
+                _suspend_decision(
+                    warmup, reason=reason, figures={"zones": listed[warmup.ip_id]}, now=now
+                )
+            )
+            warmup.suspended_until = _until("blocklisted", now)
+            warmup.suspension_kind = "blocklisted"
+            warmup.suspension_reason = reason[:300]
+            changed.append(warmup)
+            counts["suspended"] += 1
+    if changed:
+        IpWarmup.objects.bulk_update(
+            changed, ["suspended_until", "suspension_kind", "suspension_reason"]
+        )
+        IpWarmupDecision.objects.bulk_create(decisions)
+        _clear_routing_caches(w.ip.pool.account_id for w in changed)
+    return counts

@@ -1,0 +1,473 @@
+"""The daily controller: every decision branch, the sending-day clock, idempotency and catch-up,
+the floor watch, and a fixed number of queries whatever the number of pairs."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.db import IntegrityError, transaction
+
+from ips import tasks
+from ips.models import DedicatedIp, IpWarmup, IpWarmupDay, IpWarmupDecision
+from ips.services.controller import controller_run
+from ips.tests import factories as f
+
+# Google's profile: stages 50, 70, 98, 138, 193, …, 20,000 (19 stages); stages 1–4 ask for 3
+# sending days each, the others for 2.
+RUN_AT = datetime(2026, 11, 23, 0, 10, tzinfo=UTC)
+TODAY = RUN_AT.date()
+YESTERDAY = TODAY - timedelta(days=1)
+
+
+@pytest.fixture
+def pool(account):
+    return f.pool(account=account)
+
+
+def started(pool, *, address="203.0.113.1", stage=1, cap=None, started_on=None, **fields):
+    """A warming IP whose google pair is at `stage` (its profile cap unless `cap`), decided
+    through the day before yesterday unless told otherwise."""
+    with time_machine.travel(datetime(2026, 11, 1, 9, tzinfo=UTC), tick=False):
+        ip = f.warming_ip(pool=pool, address=address)
+    profile = f.profile("google")
+    values = {
+        "stage": stage,
+        "daily_cap": cap or profile.cap_for_stage(stage),
+        "decided_through": YESTERDAY - timedelta(days=1),
+        **fields,
+    }
+    if started_on:
+        values["started_on"] = started_on
+    IpWarmup.objects.filter(ip=ip).update(decided_through=values["decided_through"])
+    IpWarmup.objects.filter(ip=ip, provider__slug="google").update(**values)
+    return ip
+
+
+def day(ip, on=YESTERDAY, provider="google", cap=None, **counters):
+    warmup = f.warmup(ip, provider)
+    IpWarmupDay.objects.update_or_create(
+        warmup=warmup, day=on, defaults={"cap": cap or warmup.daily_cap, **counters}
+    )
+
+
+def run(at=RUN_AT):
+    with time_machine.travel(at, tick=False):
+        return controller_run()
+
+
+def decisions(ip, provider="google", **filters):
+    return list(
+        IpWarmupDecision.objects.filter(
+            warmup__ip=ip, warmup__provider__slug=provider, **filters
+        ).order_by("day", "pk")
+    )
+
+
+def google(ip):
+    return f.warmup(ip, "google")
+
+
+# --- the branches ---------------------------------------------------------------------------------
+
+
+def test_it_advances_after_a_clean_full_day_once_the_stage_has_its_days(pool):
+    ip = started(pool, stage=1, stage_days=2, sending_days=2)
+    day(ip, routed=48, delivered=47, bounced=1)
+
+    run()
+
+    w = google(ip)
+    assert (w.state, w.stage, w.daily_cap, w.sending_days, w.stage_days) == (
+        "warming",
+        2,
+        70,
+        3,
+        0,
+    )
+    (d,) = decisions(ip)
+    assert (d.kind, d.day, d.daily, d.from_stage, d.to_stage, d.from_cap, d.to_cap) == (
+        "advance",
+        YESTERDAY,
+        True,
+        1,
+        2,
+        50,
+        70,
+    )
+    assert "48 of 50 routed (96.0%)" in d.reason
+    assert "stage 1 → 2, cap 50 → 70" in d.reason
+    assert d.figures["routed"] == 48 and d.actor is None
+
+
+def test_it_holds_until_the_stage_has_its_sending_days(pool):
+    ip = started(pool, stage=1, stage_days=0)
+    day(ip, routed=50)
+
+    run()
+
+    w = google(ip)
+    assert (w.stage, w.stage_days, w.sending_days) == (1, 1, 1)
+    (d,) = decisions(ip)
+    assert d.kind == "hold"
+    assert "stage 1 asks for 3 sending days (this was day 1)" in d.reason
+
+
+def test_it_holds_below_ninety_percent_but_counts_the_sending_day(pool):
+    ip = started(pool, stage=1, stage_days=2)
+    day(ip, routed=40)  # 80%
+
+    run()
+
+    w = google(ip)
+    assert (w.stage, w.sending_days) == (1, 1)
+    assert "advancing needs 90% of the cap routed" in decisions(ip)[0].reason
+
+
+def test_too_little_traffic_is_not_a_sending_day(pool):
+    ip = started(pool, stage=1, stage_days=2, sending_days=2)
+    day(ip, routed=10)  # 20% of the cap
+
+    run()
+
+    w = google(ip)
+    assert (w.stage, w.sending_days, w.stage_days) == (1, 2, 2)
+    (d,) = decisions(ip)
+    assert d.kind == "hold"
+    assert "Only 10 of 50 routed (20.0%" in d.reason
+    assert "not a sending day" in d.reason
+
+
+def test_it_backs_off_on_throttling_and_steps_back_stages(pool):
+    ip = started(pool, stage=5, stage_days=1)  # cap 193
+    day(ip, routed=190, delivered=170, deferred=20, throttled=12, blocked=3)
+
+    run()
+
+    w = google(ip)
+    # Half of 193 is 96.5: the highest stage under it is stage 2 (70); stage 3 is 98.
+    assert (w.state, w.stage, w.daily_cap, w.stage_days) == ("backoff", 2, 70, 0)
+    (d,) = decisions(ip)
+    assert d.kind == "backoff"
+    assert "15 throttling or blocking replies (12 throttled, 3 blocked" in d.reason
+    assert "on 190 routed (7.9%" in d.reason
+
+
+def test_a_back_off_at_stage_one_cuts_the_cap_and_a_clean_day_restores_it(pool):
+    ip = started(pool, stage=1, stage_days=2)
+    day(ip, routed=50, throttled=10)
+
+    run()
+    w = google(ip)
+    assert (w.state, w.stage, w.daily_cap) == ("backoff", 1, 25)
+
+    day(ip, on=TODAY, routed=25, cap=25)
+    run(RUN_AT + timedelta(days=1))
+
+    w = google(ip)
+    assert (w.state, w.stage, w.daily_cap) == ("warming", 1, 50)
+    assert [d.kind for d in decisions(ip)] == ["backoff", "advance"]
+
+
+def test_a_few_throttling_replies_are_not_a_back_off(pool):
+    ip = started(pool, stage=1, stage_days=2)
+    day(ip, routed=50, throttled=9)  # under the 10 replies a back-off needs
+
+    run()
+
+    assert google(ip).stage == 2
+
+
+@pytest.mark.parametrize(
+    ("counters", "words"),
+    [
+        ({"complaints": 3}, "complaints 3 = 0.3% of 1,000 delivered (limit 0.3%)"),
+        ({"hard_bounced": 50}, "hard bounces 50 = 5.0% of 1,000 delivered (limit 5.0%)"),
+    ],
+)
+def test_it_holds_and_alerts_on_list_quality(pool, counters, words, caplog):
+    ip = started(pool, stage=1, stage_days=2, cap=1000)
+    day(ip, routed=1000, delivered=1000, **counters)
+
+    run()
+
+    w = google(ip)
+    assert (w.state, w.stage, w.daily_cap) == ("warming", 1, 1000)
+    (d,) = decisions(ip)
+    assert d.kind == "alert"
+    assert words in d.reason
+    assert "clean the list" in d.reason
+    assert any("List-quality alert" in r.message for r in caplog.records)
+
+
+def test_complaints_under_the_limit_do_not_hold(pool):
+    ip = started(pool, stage=1, stage_days=2, cap=1000)
+    day(ip, routed=1000, delivered=1000, complaints=2, hard_bounced=49)
+
+    run()
+
+    assert decisions(ip)[0].kind == "advance"
+
+
+def test_it_steps_back_after_idle_days_in_a_row(pool):
+    ip = started(pool, stage=4, stage_days=1, decided_through=YESTERDAY - timedelta(days=3))
+    # No day rows at all for three days: nothing was sent.
+
+    run()
+
+    w = google(ip)
+    assert (w.stage, w.daily_cap, w.idle_days, w.sending_days) == (3, 98, 0, 0)
+    kinds = [(d.day, d.kind) for d in decisions(ip)]
+    assert kinds == [
+        (YESTERDAY - timedelta(days=2), "hold"),
+        (YESTERDAY - timedelta(days=1), "hold"),
+        (YESTERDAY, "step_back"),
+    ]
+    assert "Nothing sent for 3 days in a row" in decisions(ip)[-1].reason
+
+
+def test_a_day_that_sent_resets_the_idle_count(pool):
+    ip = started(pool, stage=4, idle_days=2)
+    day(ip, routed=30)  # some traffic, under half the cap
+
+    run()
+
+    w = google(ip)
+    assert (w.stage, w.idle_days) == (4, 0)
+
+
+def test_the_sending_day_clock_skips_a_quiet_weekend(pool):
+    ip = started(pool, stage=1, stage_days=0, decided_through=YESTERDAY - timedelta(days=5))
+    friday, saturday, _sunday, monday, tuesday = (
+        YESTERDAY - timedelta(days=n) for n in range(4, -1, -1)
+    )
+    for on in (friday, monday, tuesday):
+        day(ip, on=on, routed=50)
+    day(ip, on=saturday, routed=3)  # a trickle, not a sending day
+    # Sunday: nothing at all.
+
+    run()
+
+    w = google(ip)
+    # Friday, Monday, Tuesday are sending days: stage 1's three days are done on Tuesday.
+    assert (w.sending_days, w.stage) == (3, 2)
+    assert [d.kind for d in decisions(ip)] == ["hold", "hold", "hold", "hold", "advance"]
+
+
+def test_it_becomes_warm_after_clean_days_at_the_target_and_the_ip_when_all_are(pool):
+    ip = started(pool, stage=19, target_days=2, stage_days=2)
+    IpWarmup.objects.filter(ip=ip).exclude(provider__slug="google").update(state="warm")
+    day(ip, routed=19000, delivered=18900)
+
+    counts = run()
+
+    w = google(ip)
+    assert (w.state, w.warm_since) == ("warm", TODAY)
+    (d,) = decisions(ip)
+    assert d.kind == "warm"
+    assert "the target cap of 20,000 held clean for 3 sending days" in d.reason
+    ip.refresh_from_db()
+    assert ip.state == DedicatedIp.State.WARM
+    assert counts["ips_changed"] == 1
+
+
+def test_an_ip_stays_warming_while_one_provider_is(pool):
+    ip = started(pool, stage=19, target_days=2, stage_days=2)
+    day(ip, routed=19000)
+
+    run()
+
+    assert google(ip).state == "warm"
+    ip.refresh_from_db()
+    assert ip.state == DedicatedIp.State.WARMING  # the other providers are still warming
+
+
+def test_it_holds_at_the_target_until_it_has_its_clean_days(pool):
+    ip = started(pool, stage=19, target_days=0)
+    day(ip, routed=19500)
+
+    run()
+
+    w = google(ip)
+    assert (w.state, w.target_days) == ("warming", 1)
+    assert "clean day 1 of 3 at the target cap" in decisions(ip)[0].reason
+
+
+# --- after warm-up: the floor watch ---------------------------------------------------------
+
+
+def test_a_warm_ip_under_the_floor_is_flagged_cooling_and_recovers(pool):
+    with time_machine.travel(datetime(2026, 11, 1, tzinfo=UTC)):
+        ip = f.warm_ip(pool=pool, address="203.0.113.9")
+    IpWarmup.objects.filter(ip=ip).update(decided_through=YESTERDAY - timedelta(days=1))
+    for provider in ("google", "microsoft"):
+        day(ip, provider=provider, routed=1500)
+    day(ip, provider="google", routed=420)
+
+    run()
+
+    assert google(ip).state == "cooling"
+    assert f.warmup(ip, "microsoft").state == "warm"
+    (d,) = decisions(ip)
+    assert d.kind == "cooling"
+    assert "Routed 420, under the floor of 1,000" in d.reason
+    assert decisions(ip, "microsoft") == []  # a steady warm pair stores nothing
+
+    day(ip, on=TODAY, provider="google", routed=1200)
+    run(RUN_AT + timedelta(days=1))
+
+    assert google(ip).state == "warm"
+    assert [d.kind for d in decisions(ip)] == ["cooling", "recovered"]
+
+
+# --- idempotency, catch-up --------------------------------------------------------------------
+
+
+def test_running_twice_decides_once(pool):
+    ip = started(pool, stage=1, stage_days=2)
+    day(ip, routed=50)
+
+    run()
+    second = run(RUN_AT + timedelta(hours=3))
+
+    assert second["pairs"] == 0
+    assert google(ip).stage == 2
+    assert len(decisions(ip)) == 1
+
+
+def test_after_five_missed_days_it_catches_up_in_order_one_decision_a_day(pool):
+    ip = started(pool, stage=5, stage_days=0, decided_through=YESTERDAY - timedelta(days=5))
+    missed = [YESTERDAY - timedelta(days=n) for n in range(4, -1, -1)]
+    caps = {stage: f.profile("google").cap_for_stage(stage) for stage in (5, 6, 7)}
+    stage = 5
+    # Every day full: stages from 5 on ask for two sending days each.
+    for n, on in enumerate(missed):
+        day(ip, on=on, routed=caps[stage], cap=caps[stage])
+        if n % 2 == 1:
+            stage += 1
+
+    run()
+    run()  # a second run changes nothing
+
+    found = decisions(ip)
+    assert [d.day for d in found] == missed
+    assert [d.kind for d in found] == ["hold", "advance", "hold", "advance", "hold"]
+    assert [(d.from_stage, d.to_stage) for d in found] == [(5, 5), (5, 6), (6, 6), (6, 7), (7, 7)]
+    w = google(ip)
+    assert (w.stage, w.daily_cap, w.decided_through) == (7, caps[7], YESTERDAY)
+
+
+def test_the_database_refuses_a_second_daily_decision_for_a_day(pool):
+    ip = started(pool, stage=1)
+    day(ip, routed=50)
+    run()
+    (d,) = decisions(ip)
+
+    d.pk = None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        d.save()
+
+
+def test_a_new_cap_applies_to_the_day_routing_already_opened(pool):
+    ip = started(pool, stage=1, stage_days=2)
+    day(ip, routed=50)
+    day(ip, on=TODAY, routed=12, cap=50)  # routing opened today before the job ran
+
+    run()
+
+    assert IpWarmupDay.objects.get(warmup=google(ip), day=TODAY).cap == 70
+
+
+def test_it_takes_a_fixed_number_of_queries_whatever_the_number_of_pairs(
+    pool, django_assert_num_queries
+):
+    first = started(pool, stage=1, stage_days=2)
+    day(first, routed=50)
+    # 1–2 profiles and providers; 3 savepoint (the test runs in a transaction; in production
+    # the run's own BEGIN); 4 the claim; 5 the day counters; 6 update the pairs; 7 insert the
+    # decisions; 8 today's open caps; 9–10 IP states (warm, warming again); 11 prune the hour
+    # counters; 12 release
+    with django_assert_num_queries(12):
+        run()
+
+    for n in range(2, 12):
+        ip = started(pool, address=f"203.0.113.{n}", stage=1, stage_days=2)
+        day(ip, routed=50, on=TODAY)
+    with django_assert_num_queries(12):
+        counts = run(RUN_AT + timedelta(days=1))
+    assert counts["pairs"] == 11 * 11  # every provider of every IP
+
+
+def test_the_task_reports_what_it_decided(pool):
+    ip = started(pool, stage=1, stage_days=2)
+    day(ip, routed=50)
+
+    with time_machine.travel(RUN_AT, tick=False):
+        summary = tasks.run_warmup_controller()
+        again = tasks.run_warmup_controller()
+
+    assert "1 advanced" in summary
+    assert "(IP, provider) pairs" in summary
+    assert again.startswith("nothing to decide")
+
+
+def test_the_schedule_runs_shortly_after_midnight():
+    from warmup_site.schedules import JOBS
+
+    (job,) = [j for j in JOBS if j.func == "ips.tasks.run_warmup_controller"]
+    assert job.daily_at is not None and job.daily_at.hour == 0
+
+
+def test_pending_and_paused_pairs_are_not_decided(pool):
+    ip = started(pool, stage=1, stage_days=2)
+    IpWarmup.objects.filter(ip=ip, provider__slug="google").update(state="paused")
+    day(ip, routed=50)
+
+    run()
+
+    assert decisions(ip) == []
+    assert google(ip).stage == 1
+
+
+def test_first_day_of_a_new_warm_up_is_decided_from_its_start(pool):
+    ip = started(pool, stage=1, decided_through=None, started_on=YESTERDAY)
+    IpWarmup.objects.filter(ip=ip).update(decided_through=None, started_on=YESTERDAY)
+    day(ip, routed=50)
+
+    run()
+
+    assert [d.day for d in decisions(ip)] == [YESTERDAY]
+    assert google(ip).decided_through == YESTERDAY
+
+
+def test_routing_prefers_an_ip_the_floor_watch_flagged_cooling(pool, account):
+    from ips.services.routing import Recipient, routes_decide
+
+    with time_machine.travel(datetime(2026, 11, 1, tzinfo=UTC)):
+        busy = f.warm_ip(pool=pool, address="203.0.113.2")
+        quiet = f.warm_ip(pool=pool, address="203.0.113.9")
+    IpWarmup.objects.update(decided_through=YESTERDAY - timedelta(days=1))
+    day(busy, routed=5000)
+    day(quiet, routed=300)
+    run()
+    assert google(quiet).state == "cooling"
+
+    with time_machine.travel(RUN_AT + timedelta(hours=10), tick=False):
+        routes = routes_decide(
+            account=account,
+            sender_domain="acme.example",
+            recipients=[Recipient(f"r{n}@gmail.com") for n in range(10)],
+        )
+
+    # Without the flag the lower address would come first (both are unused today).
+    assert {r.ip for r in routes} == {"203.0.113.9"}
+
+
+def test_a_run_for_an_earlier_day_never_decides_days_before_a_pair_started(pool):
+    ip = started(pool, stage=1, decided_through=None, started_on=TODAY)
+    IpWarmup.objects.filter(ip=ip).update(decided_through=None, started_on=TODAY)
+
+    run(RUN_AT - timedelta(days=3))  # a run as of three days ago (a late catch-up, the demo)
+    day(ip, on=TODAY, routed=50)
+    run(RUN_AT + timedelta(days=1))
+
+    assert [d.day for d in decisions(ip)] == [TODAY]
