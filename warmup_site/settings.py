@@ -7,6 +7,7 @@ without real values, and the WSGI application refuses to start unless DEBUG was 
 """
 
 import os
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -251,6 +252,26 @@ WARMUP_FILE_DELAY_MINUTES = env_int_list("WARMUP_FILE_DELAY_MINUTES", "60,360", 
 WARMUP_MISSING_AFTER_HOURS = env_int("WARMUP_MISSING_AFTER_HOURS", 6, minimum=1)
 WARMUP_RETENTION_DAYS = env_int("WARMUP_RETENTION_DAYS", 14, minimum=1)
 WARMUP_FOLDER = env_str("WARMUP_FOLDER", "Warmup")
+
+# Seed mailboxes (engagement/seedclient): IMAP timeouts and the per-host connection limit.
+# The limit is held with slot files under WARMUP_IMAP_SLOT_DIR, so it covers every worker
+# process on this machine (engagement/seedclient/limits.py); Gmail allows about 15.
+WARMUP_IMAP_MAX_CONNECTIONS_PER_HOST = env_int(
+    "WARMUP_IMAP_MAX_CONNECTIONS_PER_HOST", 10, minimum=1
+)
+WARMUP_IMAP_CONNECTION_WAIT = env_float("WARMUP_IMAP_CONNECTION_WAIT", 60.0, minimum=0.0)
+WARMUP_IMAP_TIMEOUT = env_float("WARMUP_IMAP_TIMEOUT", 30.0, minimum=1.0)
+WARMUP_IMAP_SLOT_DIR = Path(
+    env_str("WARMUP_IMAP_SLOT_DIR", str(Path(tempfile.gettempdir()) / "warmup-imap-slots"))
+)
+# The sandbox world (engagement/sandbox, docs/sandbox.md): an SMTP server standing in for the
+# mailbox providers, delivering into maildirs under WARMUP_SANDBOX_DIR.
+WARMUP_SANDBOX_DIR = Path(env_str("WARMUP_SANDBOX_DIR", str(BASE_DIR / ".sandbox")))
+WARMUP_SANDBOX_SMTP_PORT = env_int("WARMUP_SANDBOX_SMTP_PORT", 2525, minimum=1)
+if WARMUP_SANDBOX and not WARMUP_SMTP_URL:
+    # In sandbox mode warm-up mail goes to the world unless a relay is configured explicitly;
+    # the engagement app reads only WARMUP_SMTP_URL, so both modes share one sending path.
+    WARMUP_SMTP_URL = f"smtp://127.0.0.1:{WARMUP_SANDBOX_SMTP_PORT}"
 
 LOGGING = {
     "version": 1,

@@ -17,6 +17,8 @@ from engagement.seedclient.base import (
     SeedEndpoint,
     SpamFolderUnknown,
 )
+from engagement.seedclient.client import open_seed_client, test_connection
+from engagement.seedclient.smtp import send_reply
 
 __all__ = [
     "AUTH_OAUTH2",
@@ -31,4 +33,7 @@ __all__ = [
     "SeedClientError",
     "SeedEndpoint",
     "SpamFolderUnknown",
+    "open_seed_client",
+    "send_reply",
+    "test_connection",
 ]

@@ -74,10 +74,16 @@ class ConnectionReport:
     ok: bool
     message: str
     spam_folder: str = ""
+    # Why it failed, for the caller to set the seed's state: "login_failed",
+    # "spam_folder_unknown", "error" (anything else: network, server); "" when ok.
+    problem: str = ""
 
 
 class SeedClientError(Exception):
-    """A seed mailbox could not be used; ``str(e)`` is the server's own message where there is one."""
+    """A seed mailbox could not be used.
+
+    ``str(e)`` is the server's own message where there is one.
+    """
 
 
 class LoginFailed(SeedClientError):
