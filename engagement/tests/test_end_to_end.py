@@ -2,7 +2,7 @@
 → Dovecot spam folders named three ways → the sweep finds, rescues, reads, flags, replies (the
 reply arrives at the seeds' SMTP) and files away → placement and actions stored."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from email import message_from_bytes
 
 import dkim
@@ -13,7 +13,8 @@ from domains.models import DkimKey, DomainWarmupDay, DomainWarmupPlan
 from engagement.models import SeedAction, SeedMailbox, WarmupMessage
 from engagement.services import plan, sending, sweep
 
-START = datetime(2027, 3, 2, 8, 0, tzinfo=UTC)  # after the seeds were created
+# Tomorrow morning: after the seeds were made (their sweep is due), before sessions expire.
+START = datetime.combine(date.today() + timedelta(days=1), time(8), tzinfo=UTC)
 
 
 def _dkim_dns(domain):
