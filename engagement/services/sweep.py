@@ -181,6 +181,8 @@ def seed_sweep(*, seed: SeedMailbox, rng: random.Random | None = None) -> SweepS
             with contextlib.suppress(Exception):
                 client.close()
         run.save()
+        # Release the lease taken by the claim: the seed is due again at the next run.
+        SeedMailbox.objects.filter(pk=seed.pk).update(next_sweep_at=now)
     summary.actions += len(run.actions)
     return summary
 

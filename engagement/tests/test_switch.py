@@ -145,7 +145,7 @@ def test_it_switches_warmup_on_from_the_page_without_javascript(
     owner_client, verified_domain, seeds
 ):
     page = owner_client.get(page_url(verified_domain)).content.decode()
-    assert 'action="/domains/%d/warmup/"' % verified_domain.pk in page
+    assert f'action="/domains/{verified_domain.pk}/warmup/"' in page
     assert 'name="enabled" value="1"' in page
 
     with time_machine.travel(MORNING, tick=False):
