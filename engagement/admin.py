@@ -29,9 +29,30 @@ class SeedMailboxForm(forms.ModelForm):
         help_text="Write-only (OAuth2 seeds). Leave blank to keep the stored one.",
     )
 
+    oauth_token_url = forms.URLField(
+        label="OAuth2 token URL", required=False, assume_scheme="https"
+    )
+
     class Meta:
         model = SeedMailbox
-        exclude = ["secret", "oauth_client_secret", "next_sweep_at", "last_purged_at"]
+        # The encrypted fields are never form fields (EncryptedTextField has none).
+        fields = [
+            "provider",
+            "address",
+            "username",
+            "sandbox",
+            "auth",
+            "oauth_token_url",
+            "oauth_client_id",
+            "imap_host",
+            "imap_port",
+            "imap_tls",
+            "smtp_host",
+            "smtp_port",
+            "smtp_tls",
+            "state",
+            "state_reason",
+        ]
 
     def clean(self):
         data = super().clean()

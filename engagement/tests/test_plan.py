@@ -2,9 +2,8 @@
 needs attention, catch-up after downtime, idempotence. The day counters are the plan's inputs
 (the sweep fills them in production; here the test does)."""
 
-from datetime import UTC, date, datetime, time, timedelta
-
 import itertools
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
