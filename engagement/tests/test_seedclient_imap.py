@@ -93,7 +93,7 @@ def message_ids_in(server, address: str, folder: str) -> dict[str, tuple[bytes, 
     return result
 
 
-# --- spam folder -----------------------------------------------------------------------------------
+# --- spam folder ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -149,7 +149,7 @@ def test_it_reports_an_unknown_spam_folder(dovecot):
     assert report.problem == "spam_folder_unknown"
 
 
-# --- login -----------------------------------------------------------------------------------------
+# --- login ----------------------------------------------------------------------------------------
 
 
 def test_it_raises_login_failed_with_the_servers_message(dovecot):
@@ -176,7 +176,7 @@ def test_it_reports_an_unreachable_server(dovecot):
     assert "cannot connect to 127.0.0.1:1" in str(exc.value)
 
 
-# --- locate ----------------------------------------------------------------------------------------
+# --- locate ---------------------------------------------------------------------------------------
 
 
 def fill(
@@ -254,7 +254,7 @@ def test_it_splits_only_very_large_searches(dovecot, monkeypatch):
         assert client.round_trips - before == 1 + (1 + 3 + 1)  # LIST, then INBOX
 
 
-# --- actions ---------------------------------------------------------------------------------------
+# --- actions --------------------------------------------------------------------------------------
 
 
 def test_it_rescues_reads_flags_and_files_away_in_few_round_trips(dovecot):
@@ -364,7 +364,7 @@ def test_it_purges_old_mail_from_a_folder(dovecot):
     assert set(message_ids_in(dovecot, address, "Warmup")) == {recent}
 
 
-# --- connection limit ------------------------------------------------------------------------------
+# --- connection limit -----------------------------------------------------------------------------
 
 
 def test_it_waits_for_a_free_connection_slot_per_host(dovecot, settings):
@@ -407,7 +407,7 @@ def test_it_gives_up_when_no_slot_frees_up(dovecot, settings):
         assert client.spam_folder() == "Junk"
 
 
-# --- OAuth2 XOAUTH2 --------------------------------------------------------------------------------
+# --- OAuth2 XOAUTH2 -------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
