@@ -140,14 +140,25 @@ def _send_batch(*, ids: list[int], summary: SendSummary, rng: random.Random) -> 
             to_send = []
         else:
             try:
-                for message in to_send:
-                    _send_one(connection, message, keys[message.domain_id], rng)
+                for position, message in enumerate(to_send):
+                    connection_ok = _send_one(connection, message, keys[message.domain_id], rng)
                     if message.status == Status.SENT:
                         summary.sent += 1
                         if message.day_id:
                             sent_per_day[message.day_id] += 1
                     else:
                         summary.failed += 1
+                    if not connection_ok:
+                        # The relay never saw the rest: back in the queue for the next run.
+                        rest = to_send[position + 1 :]
+                        for waiting in rest:
+                            waiting.status = Status.SCHEDULED
+                            waiting.error = f"Relay connection lost: {message.error}"
+                        WarmupMessage.objects.filter(pk__in=[m.pk for m in rest]).update(
+                            claimed_at=None
+                        )
+                        summary.requeued += len(rest)
+                        break
             finally:
                 with contextlib.suppress(OSError, smtplib.SMTPException):
                     connection.quit()
@@ -171,7 +182,8 @@ def _cannot_send(message: WarmupMessage, keys: dict[int, DkimKey]) -> str | None
     return None
 
 
-def _send_one(connection, message: WarmupMessage, key: DkimKey, rng: random.Random) -> None:
+def _send_one(connection, message: WarmupMessage, key: DkimKey, rng: random.Random) -> bool:
+    """Hand one message to the relay; False when the connection broke and cannot go on."""
     now = timezone.now()
     parent = message.parent
     references = ""
@@ -202,13 +214,21 @@ def _send_one(connection, message: WarmupMessage, key: DkimKey, rng: random.Rand
     except smtplib.SMTPResponseException as exc:
         message.status = Status.FAILED
         message.error = f"Relay answered {exc.smtp_code}: {exc.smtp_error.decode(errors='replace')}"
+        if exc.smtp_code == 421:  # the relay is closing the connection
+            message.subject = composed.subject
+            message.dkim_selector = key.selector
+            return False
     except (OSError, smtplib.SMTPException) as exc:
         # The outcome is unknown (the connection broke mid-transaction): never retried.
         message.status = Status.FAILED
         message.error = f"Sending failed: {exc}"
+        message.subject = composed.subject
+        message.dkim_selector = key.selector
+        return False
     else:
         message.status = Status.SENT
         message.sent_at = now
         message.error = ""
     message.subject = composed.subject
     message.dkim_selector = key.selector
+    return True
