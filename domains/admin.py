@@ -2,7 +2,14 @@ from django.contrib import admin, messages
 
 from accounts.admin import TenantAdmin
 from domains import services
-from domains.models import DkimKey, Domain, DomainRecord
+from domains.models import (
+    DkimKey,
+    Domain,
+    DomainRecord,
+    DomainWarmup,
+    DomainWarmupDay,
+    DomainWarmupPlan,
+)
 
 
 class DomainRecordInline(admin.TabularInline):
@@ -101,3 +108,65 @@ class DomainAdmin(TenantAdmin):
                 f"{skipped} domain{'s were' if skipped != 1 else ' was'} checked on demand "
                 "moments ago and skipped; try again in a minute.",
             )
+
+
+class DomainWarmupPlanInline(admin.TabularInline):
+    """Where each provider's ramp stands and why (decisions are made by the plan step)."""
+
+    model = DomainWarmupPlan
+    extra = 0
+    can_delete = False
+    fields = ["provider", "started_on", "day", "volume", "state", "reason", "hold_until"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DomainWarmup)
+class DomainWarmupAdmin(TenantAdmin):
+    list_display = ["domain", "enabled", "state", "started_at", "changed_at", "changed_by"]
+    list_filter = ["enabled", "state"]
+    search_fields = ["domain__name"]
+    list_select_related = ["domain"]
+    readonly_fields = ["domain", "enabled", "state", "started_at", "changed_at", "changed_by"]
+    inlines = [DomainWarmupPlanInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+class DomainWarmupDayInline(admin.TabularInline):
+    model = DomainWarmupDay
+    extra = 0
+    can_delete = False
+    fields = ["date", "day", "decision", "volume", "sent", "inbox", "spam", "missing", "reason"]
+    readonly_fields = fields
+    ordering = ["-date"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DomainWarmupPlan)
+class DomainWarmupPlanAdmin(TenantAdmin):
+    list_display = ["warmup", "provider", "day", "volume", "state", "hold_until", "last_step_on"]
+    list_filter = ["state", "provider"]
+    list_select_related = ["warmup__domain", "provider"]
+    readonly_fields = [
+        "warmup",
+        "provider",
+        "started_on",
+        "day",
+        "step",
+        "volume",
+        "state",
+        "reason",
+        "hold_until",
+        "last_step_on",
+        "graduated_on",
+    ]
+    inlines = [DomainWarmupDayInline]
+
+    def has_add_permission(self, request):
+        return False

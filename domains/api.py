@@ -1,10 +1,16 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import MANAGE_ROLES, Role
 from domains import selectors, services
+from domains import warmup as domain_warmup
 from domains.models import Domain, DomainRecord
 from warmup_site.api import AccountScopedViewSet
 
@@ -15,8 +21,37 @@ class DomainRecordSerializer(serializers.ModelSerializer):
         fields = ["kind", "type", "host", "value", "status", "found", "detail", "required"]
 
 
+class ProviderProgressSerializer(serializers.Serializer):
+    provider = serializers.CharField(help_text="Provider slug (google, microsoft, …).")
+    day = serializers.IntegerField(help_text="Warm-up day at this provider (1 = first day).")
+    today_volume = serializers.IntegerField(help_text="Messages planned for today.")
+    sent_today = serializers.IntegerField()
+    inbox_rate = serializers.FloatField(
+        allow_null=True,
+        help_text="Share of placements in the inbox over the last 3 days and today (0–1); "
+        "null before the first placement.",
+    )
+    placements = serializers.IntegerField(help_text="Placements the inbox rate is based on.")
+    state = serializers.ChoiceField(choices=["warming", "warm", "needs_attention"])
+    reason = serializers.CharField(help_text="Why the provider is in its state, with figures.")
+
+
+class WarmupSerializer(serializers.Serializer):
+    """Read-only view of `domain_warmup.warmup_summary()` (a dict from `as_json()`)."""
+
+    enabled = serializers.BooleanField()
+    state = serializers.ChoiceField(choices=["off", "warming", "warm", "needs_attention"])
+    started_at = serializers.DateTimeField(allow_null=True)
+    providers = ProviderProgressSerializer(many=True)
+
+
+class WarmupSwitchSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField(help_text="true switches Domain Warmup on, false off.")
+
+
 class DomainSerializer(serializers.ModelSerializer):
     records = DomainRecordSerializer(many=True, read_only=True)
+    warmup = serializers.SerializerMethodField()
     unicode_name = serializers.CharField(
         read_only=True, help_text="The name for display (U-label)."
     )
@@ -32,9 +67,15 @@ class DomainSerializer(serializers.ModelSerializer):
             "last_checked_at",
             "problem",
             "created_at",
+            "warmup",
             "records",
         ]
         extra_kwargs = {"name": {"help_text": "The domain as an A-label, lower case."}}
+
+    @extend_schema_field(WarmupSerializer)
+    def get_warmup(self, domain) -> dict:
+        # Translation only: the selector prefetched the warm-up, its plans and their days.
+        return domain_warmup.warmup_summary(domain).as_json()
 
 
 class DomainCreateSerializer(serializers.Serializer):
@@ -119,3 +160,30 @@ class DomainViewSet(
         domain = self.get_object()
         services.domain_dkim_rotate(domain=domain)
         return self._answer(domain.pk)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The domain's warm-up: the switch and the progress per provider",
+        responses={200: WarmupSerializer},
+    )
+    @extend_schema(
+        methods=["PUT"],
+        summary="Switch Domain Warmup on or off (owners and admins)",
+        description="Only verified domains can be switched on (400 naming `enabled` otherwise). "
+        "Switching off stops sending at once and keeps the history.",
+        request=WarmupSwitchSerializer,
+        responses={200: WarmupSerializer, 400: ErrorSerializer},
+    )
+    @action(detail=True, methods=["get", "put"], url_path="warmup", url_name="warmup")
+    def warmup(self, request, pk=None):
+        domain = self.get_object()
+        if request.method == "PUT":
+            data = WarmupSwitchSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            domain_warmup.domain_warmup_set(
+                domain=domain,
+                enabled=data.validated_data["enabled"],
+                actor=request.user.get_username(),
+            )
+            domain = self.get_queryset().get(pk=domain.pk)
+        return Response(domain_warmup.warmup_summary(domain).as_json())

@@ -181,3 +181,123 @@ class DomainRecord(TenantModel):
         if self.host == domain_name:
             return "@"
         return self.host.removesuffix("." + domain_name)
+
+
+# --- domain warm-up -------------------------------------------------------------------------------
+# The warm-up's state lives here (DESIGN.md: "domains/ … domain warm-up state per provider") so
+# that the domain page and /api/v1/domains/{id}/warmup/ read it without importing `engagement`,
+# which sends the mail, drives the seeds and steps the plan.
+
+
+class WarmupState(models.TextChoices):
+    OFF = "off", "Off"
+    WARMING = "warming", "Warming"
+    WARM = "warm", "Warm"
+    NEEDS_ATTENTION = "needs_attention", "Needs attention"
+
+
+class DomainWarmup(TenantModel):
+    """The Domain Warmup switch of one verified domain, and the domain's overall state."""
+
+    tenant_field = "domain__account"
+
+    domain = models.OneToOneField(Domain, on_delete=models.CASCADE, related_name="warmup")
+    enabled = models.BooleanField(default=False)
+    state = models.CharField(max_length=16, choices=WarmupState.choices, default=WarmupState.OFF)
+    started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When warm-up was first enabled."
+    )
+    changed_at = models.DateTimeField(null=True, blank=True, help_text="Last switch on or off.")
+    changed_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        indexes = [
+            # The daily plan step walks enabled warm-ups.
+            models.Index(fields=["enabled"], name="domainwarmup_enabled_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"warm-up of {self.domain_id} ({'on' if self.enabled else 'off'})"
+
+
+class DomainWarmupPlan(TenantModel):
+    """The warm-up of one domain at one mailbox provider: where the ramp stands and why."""
+
+    class State(models.TextChoices):
+        WARMING = "warming", "Warming"
+        WARM = "warm", "Warm"
+        NEEDS_ATTENTION = "needs_attention", "Needs attention"
+
+    tenant_field = "warmup__domain__account"
+
+    warmup = models.ForeignKey(DomainWarmup, on_delete=models.CASCADE, related_name="plans")
+    provider = models.ForeignKey(
+        "providers.MailboxProvider", on_delete=models.CASCADE, related_name="domain_warmup_plans"
+    )
+    started_on = models.DateField(help_text="Day 1 of this provider's warm-up (UTC).")
+    day = models.PositiveSmallIntegerField(default=0, help_text="Warm-up day of the last step.")
+    step = models.PositiveSmallIntegerField(
+        default=0, help_text="Position in the ramp (WARMUP_DOMAIN_RAMP) of today's volume."
+    )
+    volume = models.PositiveIntegerField(default=0, help_text="Messages planned for today.")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.WARMING)
+    reason = models.TextField(blank=True, help_text="Why the plan is in its state (figures).")
+    hold_until = models.DateField(
+        null=True, blank=True, help_text="The volume does not increase until after this day."
+    )
+    last_step_on = models.DateField(null=True, blank=True)
+    graduated_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["provider__position", "provider__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["warmup", "provider"], name="domainwarmupplan_unique_provider"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} day {self.day}"
+
+
+class DomainWarmupDay(TenantModel):
+    """One day of one provider's plan: the decision taken that morning and the day's figures.
+
+    The counters are kept by the engagement app with conditional UPDATEs (F() + n) as mail is
+    sent and placements are found; they are the figures the next decisions read.
+    """
+
+    class Decision(models.TextChoices):
+        START = "start", "Start"
+        ADVANCE = "advance", "Advance"
+        HOLD = "hold", "Hold"
+        WARM = "warm", "Warm"
+        NEEDS_ATTENTION = "needs_attention", "Needs attention"
+        SKIPPED = "skipped", "Skipped (no step that day)"
+
+    tenant_field = "plan__warmup__domain__account"
+
+    plan = models.ForeignKey(DomainWarmupPlan, on_delete=models.CASCADE, related_name="days")
+    date = models.DateField()
+    day = models.PositiveSmallIntegerField()
+    volume = models.PositiveIntegerField(default=0)
+    decision = models.CharField(max_length=16, choices=Decision.choices)
+    reason = models.TextField(blank=True)
+    sent = models.PositiveIntegerField(default=0)
+    inbox = models.PositiveIntegerField(default=0)
+    spam = models.PositiveIntegerField(default=0)
+    missing = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["plan", "date"]
+        constraints = [
+            # The plan step is keyed by (plan, date): running it twice creates nothing twice.
+            models.UniqueConstraint(fields=["plan", "date"], name="domainwarmupday_unique_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} day {self.day}: {self.volume}"
+
+    @property
+    def placed(self) -> int:
+        return self.inbox + self.spam + self.missing

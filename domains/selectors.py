@@ -5,6 +5,7 @@ from django.db.models import Count, Prefetch, Q
 
 from accounts.tenancy import TenantQuerySet
 from domains.models import DkimKey, Domain, DomainRecord
+from domains.warmup import warmup_prefetch
 
 
 def _records() -> Prefetch:
@@ -12,8 +13,14 @@ def _records() -> Prefetch:
 
 
 def domain_list() -> TenantQuerySet:
-    """Domains with their records (API list and detail): two queries for any number of rows."""
-    return Domain.objects.prefetch_related(_records()).order_by("name", "pk")
+    """Domains with their records and warm-up (API list and detail): four queries for any
+    number of rows — domains joined with their warm-up, records, warm-up plans with their
+    provider, the plans' recent days."""
+    return (
+        Domain.objects.select_related("warmup")
+        .prefetch_related(_records(), *warmup_prefetch())
+        .order_by("name", "pk")
+    )
 
 
 def domain_list_for_page(*, account) -> TenantQuerySet:
@@ -32,9 +39,10 @@ def domain_list_for_page(*, account) -> TenantQuerySet:
 
 
 def domain_detail() -> TenantQuerySet:
-    """One domain with its records and DKIM keys (never their private halves)."""
-    return Domain.objects.prefetch_related(
+    """One domain with its records, DKIM keys (never their private halves) and warm-up."""
+    return Domain.objects.select_related("warmup").prefetch_related(
         _records(),
+        *warmup_prefetch(),
         Prefetch(
             "dkim_keys",
             queryset=DkimKey.objects.defer("private_key").order_by("created_at", "pk"),

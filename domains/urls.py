@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/verify/", views.domain_verify, name="verify"),
     path("<int:pk>/delete/", views.domain_delete, name="delete"),
     path("<int:pk>/dkim/rotate/", views.domain_dkim_rotate, name="dkim_rotate"),
+    path("<int:pk>/warmup/", views.domain_warmup, name="warmup"),
 ]

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.views import manager_required, membership_required
 from domains import selectors, services
+from domains import warmup as warmups
 from domains.forms import DomainAddForm
 from domains.models import Domain
 from warmup_site.errors import ApplicationError, RateLimited
@@ -52,7 +53,12 @@ def _render_detail(request, domain: Domain, *, status: int = 200):
     return render(
         request,
         "domains/detail.html",
-        {"domain": domain, "records": records, "keys": domain.dkim_keys.all()},
+        {
+            "domain": domain,
+            "records": records,
+            "keys": domain.dkim_keys.all(),
+            "warmup": warmups.warmup_summary(domain),
+        },
         status=status,
     )
 
@@ -131,3 +137,26 @@ def domain_dkim_rotate(request, pk: int):
             "(below) and verify: the current key keeps signing until the new one checks out.",
         )
     return redirect(_records_url(domain))
+
+
+@manager_required
+@require_POST
+def domain_warmup(request, pk: int):
+    """The Domain Warmup switch (a plain form POST: enabled=1 or enabled=0)."""
+    domain = _get(request, pk)
+    enabled = request.POST.get("enabled") in ("1", "true", "on")
+    try:
+        switched = warmups.domain_warmup_set(
+            domain=domain, enabled=enabled, actor=request.user.get_username()
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            f"Domain Warmup is on for {domain.unicode_name}: the first messages go out today."
+            if switched.enabled
+            else f"Domain Warmup is off for {domain.unicode_name}. Nothing more is sent; the "
+            "history stays.",
+        )
+    return redirect(reverse("domains:detail", args=[domain.pk]) + "#warmup")

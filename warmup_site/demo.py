@@ -9,6 +9,7 @@ LOADERS = [
     "accounts.demo.load",
     "domains.demo.load",
     "ips.demo.load",
+    "engagement.demo.load",
 ]
 
 

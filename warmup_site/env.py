@@ -52,3 +52,21 @@ def env_float(name: str, default: float, *, minimum: float | None = None) -> flo
 def env_list(name: str, default: str = "") -> list[str]:
     """A comma-separated list; blanks around items and empty items are dropped."""
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def env_int_list(
+    name: str, default: str, *, minimum: int = 0, length: int | None = None
+) -> list[int]:
+    """A comma-separated list of whole numbers ("5,8,12"), each at least `minimum`."""
+    items = env_list(name, default)
+    try:
+        values = [int(item) for item in items]
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be comma-separated whole numbers, not {env_str(name, default)!r}."
+        ) from None
+    if not values or any(value < minimum for value in values):
+        raise ImproperlyConfigured(f"{name} needs whole numbers of at least {minimum}: {values}.")
+    if length is not None and len(values) != length:
+        raise ImproperlyConfigured(f"{name} needs exactly {length} numbers, not {values}.")
+    return values

@@ -60,4 +60,24 @@ JOBS: list[Job] = [
         description="Advance, hold, back off or finish every IP warm-up per provider for the "
         "day that ended, and flag warm IPs under their floor.",
     ),
+    Job(
+        name="domain warm-up: daily plan step",
+        func="engagement.tasks.step_plans",
+        # After the night's placements are in (sends end at 22:00 UTC, `missing` after 6 h),
+        # before the waking hours (07:00 UTC) in which today's messages are spread.
+        daily_at=time(4, 30),
+        description="Decide each warming provider's volume for today and schedule the mail.",
+    ),
+    Job(
+        name="domain warm-up: send due messages",
+        func="engagement.tasks.send_due_messages",
+        every_minutes=5,
+        description="Send the warm-up messages whose time has come (each at most once).",
+    ),
+    Job(
+        name="domain warm-up: sweep seed mailboxes",
+        func="engagement.tasks.sweep_seeds",
+        every_minutes=10,
+        description="Find warm-up mail in the seeds, record placement, rescue/read/flag/reply.",
+    ),
 ]

@@ -7,12 +7,13 @@ without real values, and the WSGI application refuses to start unless DEBUG was 
 """
 
 import os
+import tempfile
 import warnings
 from pathlib import Path
 
 import dj_database_url
 
-from warmup_site.env import env_bool, env_float, env_int, env_list, env_str
+from warmup_site.env import env_bool, env_float, env_int, env_int_list, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "providers",
     "domains",
     "ips",
+    "engagement",
 ]
 
 MIDDLEWARE = [
@@ -228,6 +230,48 @@ WARMUP_IP_RECHECK_HOURS = env_int("WARMUP_IP_RECHECK_HOURS", 6, minimum=1)
 # Routing keeps each account's pool and IP configuration per process this long (0: never);
 # caps, suspensions and readiness are checked by every claim regardless (ips/services/routing.py).
 WARMUP_ROUTING_CACHE_SECONDS = env_int("WARMUP_ROUTING_CACHE_SECONDS", 5, minimum=0)
+# Domain warm-up (engagement app). See docs/configuration.md for each one.
+WARMUP_SENDER_LOCALPART = env_str("WARMUP_SENDER_LOCALPART", "hello")
+# Messages per provider per day, day 1 to the last day of the ramp.
+WARMUP_DOMAIN_RAMP = env_int_list("WARMUP_DOMAIN_RAMP", "5,8,12,18,25,35,50", minimum=1)
+# Sends are spread over these UTC hours [start, end) with jitter.
+WARMUP_WAKING_HOURS = env_int_list("WARMUP_WAKING_HOURS", "7,22", length=2)
+# A day whose spam share of placements is above this holds the volume for two days.
+WARMUP_SPAM_HOLD_THRESHOLD = env_float("WARMUP_SPAM_HOLD_THRESHOLD", 0.2, minimum=0)
+WARMUP_GRADUATE_INBOX_RATE = env_float("WARMUP_GRADUATE_INBOX_RATE", 0.9, minimum=0)
+WARMUP_GRADUATE_MIN_PLACEMENTS = env_int("WARMUP_GRADUATE_MIN_PLACEMENTS", 20, minimum=1)
+WARMUP_ATTENTION_AFTER_DAYS = env_int("WARMUP_ATTENTION_AFTER_DAYS", 21, minimum=1)
+# What seeds do with a message they found (probabilities 0..1) and how long they wait first.
+WARMUP_RESCUE_PROBABILITY = env_float("WARMUP_RESCUE_PROBABILITY", 1.0, minimum=0)
+WARMUP_READ_PROBABILITY = env_float("WARMUP_READ_PROBABILITY", 0.9, minimum=0)
+WARMUP_FLAG_PROBABILITY = env_float("WARMUP_FLAG_PROBABILITY", 0.35, minimum=0)
+WARMUP_REPLY_PROBABILITY = env_float("WARMUP_REPLY_PROBABILITY", 0.25, minimum=0)
+WARMUP_THREAD_PROBABILITY = env_float("WARMUP_THREAD_PROBABILITY", 0.3, minimum=0)
+WARMUP_ACTION_DELAY_MINUTES = env_int_list("WARMUP_ACTION_DELAY_MINUTES", "5,90", length=2)
+WARMUP_FILE_DELAY_MINUTES = env_int_list("WARMUP_FILE_DELAY_MINUTES", "60,360", length=2)
+WARMUP_MISSING_AFTER_HOURS = env_int("WARMUP_MISSING_AFTER_HOURS", 6, minimum=1)
+WARMUP_RETENTION_DAYS = env_int("WARMUP_RETENTION_DAYS", 14, minimum=1)
+WARMUP_FOLDER = env_str("WARMUP_FOLDER", "Warmup")
+
+# Seed mailboxes (engagement/seedclient): IMAP timeouts and the per-host connection limit.
+# The limit is held with slot files under WARMUP_IMAP_SLOT_DIR, so it covers every worker
+# process on this machine (engagement/seedclient/limits.py); Gmail allows about 15.
+WARMUP_IMAP_MAX_CONNECTIONS_PER_HOST = env_int(
+    "WARMUP_IMAP_MAX_CONNECTIONS_PER_HOST", 10, minimum=1
+)
+WARMUP_IMAP_CONNECTION_WAIT = env_float("WARMUP_IMAP_CONNECTION_WAIT", 60.0, minimum=0.0)
+WARMUP_IMAP_TIMEOUT = env_float("WARMUP_IMAP_TIMEOUT", 30.0, minimum=1.0)
+WARMUP_IMAP_SLOT_DIR = Path(
+    env_str("WARMUP_IMAP_SLOT_DIR", str(Path(tempfile.gettempdir()) / "warmup-imap-slots"))
+)
+# The sandbox world (engagement/sandbox, docs/sandbox.md): an SMTP server standing in for the
+# mailbox providers, delivering into maildirs under WARMUP_SANDBOX_DIR.
+WARMUP_SANDBOX_DIR = Path(env_str("WARMUP_SANDBOX_DIR", str(BASE_DIR / ".sandbox")))
+WARMUP_SANDBOX_SMTP_PORT = env_int("WARMUP_SANDBOX_SMTP_PORT", 2525, minimum=1)
+if WARMUP_SANDBOX and not WARMUP_SMTP_URL:
+    # In sandbox mode warm-up mail goes to the world unless a relay is configured explicitly;
+    # the engagement app reads only WARMUP_SMTP_URL, so both modes share one sending path.
+    WARMUP_SMTP_URL = f"smtp://127.0.0.1:{WARMUP_SANDBOX_SMTP_PORT}"
 
 LOGGING = {
     "version": 1,

@@ -1,9 +1,11 @@
 """/api/v1/domains/ for the owner, a member and an outsider; the JSON contract; query counts."""
 
 import pytest
+from django.utils import timezone
 
-from domains.models import Domain
+from domains.models import Domain, DomainWarmup, DomainWarmupDay, DomainWarmupPlan
 from domains.tests.factories import DomainFactory, publish
+from providers.models import MailboxProvider
 
 RECORD_FIELDS = {"kind", "type", "host", "value", "status", "found", "detail", "required"}
 
@@ -55,8 +57,8 @@ def test_it_answers_the_contracted_json(owner_api, account):
 
     data = owner_api.get(url(domain)).json()
 
-    assert {"id", "name", "status", "verified_at", "records"} <= set(data)
-    assert "warmup" not in data  # issue 6 adds it
+    assert {"id", "name", "status", "verified_at", "warmup", "records"} <= set(data)
+    assert data["warmup"] == {"enabled": False, "state": "off", "started_at": None, "providers": []}
     assert data["id"] == domain.pk
     assert data["name"] == "xn--bcher-kva.de"
     assert data["unicode_name"] == "bücher.de"
@@ -88,6 +90,20 @@ def test_it_keeps_the_list_queries_constant(owner_api, account, django_assert_nu
     assert count_queries(4) == 1
     DomainFactory.create_batch(9, account=account)
     assert count_queries(4) == 10
+    # With warm-ups: 5 their per-provider plans with the provider; 6 the plans' recent days.
+    today = timezone.now().date()
+    for domain in Domain.objects.for_account(account)[:3]:
+        warmup = DomainWarmup.objects.create(domain=domain, enabled=True, state="warming")
+        for slug in ("google", "yahoo"):
+            plan = DomainWarmupPlan.objects.create(
+                warmup=warmup,
+                provider=MailboxProvider.objects.get(slug=slug),
+                started_on=today,
+            )
+            DomainWarmupDay.objects.create(
+                plan=plan, date=timezone.now().date(), day=1, volume=5, decision="start"
+            )
+    assert count_queries(6) == 10
 
 
 # --- adding and removing --------------------------------------------------------------------------

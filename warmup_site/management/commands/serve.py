@@ -45,6 +45,7 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"Port {port} on {host} is already in use; try `make run PORT={port + 1}`."
                 )
+        world = self._start_sandbox_world() if settings.WARMUP_SANDBOX else None
         lines = load_all() if demo else []
         children = [
             subprocess.Popen([sys.executable, MANAGE, "runserver", f"{host}:{port}", "--noreload"]),
@@ -69,6 +70,11 @@ class Command(BaseCommand):
                     self.stdout.write(f"  {line}")
                 self.stdout.write(f"  API docs: http://{shown}:{port}/api/docs/")
                 self.stdout.write("  The scheduler (qcluster) runs alongside. Ctrl-C stops both.")
+                if world is not None:
+                    self.stdout.write(
+                        f"  Sandbox world (simulated providers): smtp://{world.host}:{world.port}, "
+                        f"mailboxes in {world.mail_root}"
+                    )
                 self.stdout.write("")
             while not stopping:
                 for child in children:
@@ -87,4 +93,19 @@ class Command(BaseCommand):
                     child.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
                     child.kill()
+            if world is not None:
+                world.stop()
             self.stdout.write("Stopped.")
+
+    def _start_sandbox_world(self):
+        """The simulated providers (engagement/sandbox), in this process, until Ctrl-C."""
+        from engagement.sandbox.world import SandboxWorld
+
+        port = settings.WARMUP_SANDBOX_SMTP_PORT
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                raise CommandError(
+                    f"Port {port} (the sandbox world's SMTP) is already in use; "
+                    "set WARMUP_SANDBOX_SMTP_PORT to a free port."
+                )
+        return SandboxWorld(directory=settings.WARMUP_SANDBOX_DIR, port=port).start()

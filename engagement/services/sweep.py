@@ -1,0 +1,308 @@
+"""The seed sweep: find warm-up mail in the seeds, record placement, engage like a person.
+
+Per seed with work to do, one connection (`open_seed_client`), one batched `locate()` of every
+Message-ID it is waiting for, then batched actions, so IMAP round trips per message found stay
+at ~3 or fewer whatever the volume (the search per folder is shared by all messages; moves and
+flag changes are one command per batch; only a reply fetches its own message).
+
+A message moves through stages, each after a human-like delay (`act_after`, settings):
+
+* locate — found: placement `inbox` or `spam` (`category` from Gmail's labels); not found after
+  WARMUP_MISSING_AFTER_HOURS: `missing` (the end for that message);
+* engage — rescue from spam, mark read, flag as important, reply (each with its probability);
+* file — move into the warm-up folder (WARMUP_FOLDER), out of the seed's way;
+* done. Old mail in the warm-up folder is purged after WARMUP_RETENTION_DAYS (once a day).
+
+One seed's failure never stops the sweep: a refused login takes the seed out of rotation with
+the server's message, an unknown spam folder is its own state, any other error is recorded on
+the seed and the sweep goes on with the next one. What was learnt before an error is kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+
+from domains.models import DomainWarmupDay
+from engagement import compose, seedclient
+from engagement.models import SeedAction, SeedMailbox, WarmupMessage
+from engagement.services.seeds import seed_endpoint, seed_take_out
+from warmup_site.jobs import claim_due
+
+logger = logging.getLogger(__name__)
+
+Stage = WarmupMessage.Stage
+Placement = WarmupMessage.Placement
+Kind = SeedAction.Kind
+
+SEED_LEASE = timedelta(minutes=20)
+PURGE_EVERY = timedelta(days=1)
+
+
+@dataclass
+class SweepSummary:
+    seeds: int = 0
+    seed_errors: int = 0
+    found: int = 0
+    missing: int = 0
+    actions: int = 0
+    round_trips: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: SweepSummary) -> None:
+        for name in ("seeds", "seed_errors", "found", "missing", "actions", "round_trips"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors.extend(other.errors)
+
+    @property
+    def round_trips_per_found(self) -> float:
+        return self.round_trips / self.found if self.found else 0.0
+
+    def sentence(self) -> str:
+        return (
+            f"swept {self.seeds} seeds ({self.seed_errors} with errors): {self.found} messages "
+            f"found, {self.missing} missing, {self.actions} actions, {self.round_trips} IMAP "
+            "round trips"
+        )
+
+
+def _delay(minutes: list[int], rng: random.Random) -> timedelta:
+    low, high = minutes
+    return timedelta(minutes=rng.uniform(low, max(low, high)))
+
+
+def _open_messages():
+    return WarmupMessage.objects.filter(status=WarmupMessage.Status.SENT).exclude(stage=Stage.DONE)
+
+
+def seeds_sweep(
+    *, rng: random.Random | None = None, batch_size: int = 100, max_batches: int = 20
+) -> SweepSummary:
+    """Sweep every active seed that has mail to look at (safe on several workers: each claims
+    its seeds with a lease)."""
+    rng = rng or random.Random()
+    summary = SweepSummary()
+    candidates = SeedMailbox.objects.filter(state=SeedMailbox.State.ACTIVE).filter(
+        Exists(_open_messages().filter(seed=OuterRef("pk")))
+    )
+    for _ in range(max_batches):
+        ids = claim_due(
+            candidates, due_field="next_sweep_at", lease=SEED_LEASE, batch_size=batch_size
+        )
+        if not ids:
+            break
+        for seed in SeedMailbox.objects.filter(pk__in=ids).select_related("provider"):
+            summary.add(seed_sweep(seed=seed, rng=rng))
+        if len(ids) < batch_size:
+            break
+    return summary
+
+
+class _Run:
+    """What one seed's sweep learnt, written to the database at the end (even after an error)."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+        self.changed: dict[int, WarmupMessage] = {}
+        self.actions: list[SeedAction] = []
+        self.placements: Counter[tuple[int, str]] = Counter()
+
+    def act(self, message: WarmupMessage, kind: str, detail: str = "") -> None:
+        self.actions.append(SeedAction(message=message, kind=kind, at=self.now, detail=detail))
+        self.changed[message.pk] = message
+
+    def place(self, message: WarmupMessage, placement: str) -> None:
+        message.placement = placement
+        message.placed_at = self.now
+        if message.day_id:
+            self.placements[(message.day_id, placement)] += 1
+
+    def save(self) -> None:
+        WarmupMessage.objects.bulk_update(
+            list(self.changed.values()),
+            ["placement", "placed_at", "category", "stage", "act_after", "reply_message_id"],
+        )
+        SeedAction.objects.bulk_create(self.actions)
+        for (day_id, placement), count in self.placements.items():
+            DomainWarmupDay.objects.filter(pk=day_id).update(**{placement: F(placement) + count})
+
+
+def seed_sweep(*, seed: SeedMailbox, rng: random.Random | None = None) -> SweepSummary:
+    rng = rng or random.Random()
+    now = timezone.now()
+    summary = SweepSummary(seeds=1)
+    messages = list(_open_messages().filter(seed=seed).order_by("sent_at"))
+    purge_due = seed.last_purged_at is None or seed.last_purged_at <= now - PURGE_EVERY
+    run = _Run(now)
+    client = None
+    try:
+        endpoint = seed_endpoint(seed)
+        client = seedclient.open_seed_client(endpoint)
+        spam_folder = client.spam_folder()
+        if spam_folder != seed.spam_folder:
+            seed.spam_folder = spam_folder
+            seed.save(update_fields=["spam_folder"])
+        found = client.locate([m.message_id for m in messages]) if messages else {}
+        _locate(messages, found, run, summary, rng)
+        _engage(client, endpoint, messages, found, run, summary, rng)
+        _file(client, messages, found, run, summary, rng)
+        if purge_due:
+            cutoff = now - timedelta(days=settings.WARMUP_RETENTION_DAYS)
+            client.purge(settings.WARMUP_FOLDER, cutoff)
+            seed.last_purged_at = now
+            seed.save(update_fields=["last_purged_at"])
+    except seedclient.LoginFailed as exc:
+        seed_take_out(seed=seed, state=SeedMailbox.State.LOGIN_FAILED, reason=str(exc))
+        _seed_error(summary, seed, exc)
+    except seedclient.SpamFolderUnknown as exc:
+        seed_take_out(seed=seed, state=SeedMailbox.State.SPAM_FOLDER_UNKNOWN, reason=str(exc))
+        _seed_error(summary, seed, exc)
+    except Exception as exc:  # one seed's failure must not stop the sweep
+        seed.last_error = f"{type(exc).__name__}: {exc}"
+        seed.last_error_at = now
+        seed.save(update_fields=["last_error", "last_error_at"])
+        _seed_error(summary, seed, exc)
+        logger.warning("seed sweep failed for %s: %s", seed.address, exc, exc_info=True)
+    else:
+        seed.last_checked_at = now
+        seed.save(update_fields=["last_checked_at"])
+    finally:
+        if client is not None:
+            summary.round_trips += client.round_trips
+            # Closing a broken connection may fail too; nothing is lost by it.
+            with contextlib.suppress(Exception):
+                client.close()
+        run.save()
+        # Release the lease taken by the claim: the seed is due again at the next run.
+        SeedMailbox.objects.filter(pk=seed.pk).update(next_sweep_at=now)
+    summary.actions += len(run.actions)
+    return summary
+
+
+def _seed_error(summary: SweepSummary, seed: SeedMailbox, exc: Exception) -> None:
+    summary.seed_errors += 1
+    summary.errors.append(f"{seed.address}: {exc}")
+
+
+def _locate(messages, found, run: _Run, summary: SweepSummary, rng) -> None:
+    missing_after = timedelta(hours=settings.WARMUP_MISSING_AFTER_HOURS)
+    for message in messages:
+        if message.stage != Stage.LOCATE:
+            continue
+        where = found.get(message.message_id)
+        if where is not None:
+            summary.found += 1
+            run.place(message, where.placement)
+            message.category = where.category
+            message.stage = Stage.ENGAGE
+            message.act_after = run.now + _delay(settings.WARMUP_ACTION_DELAY_MINUTES, rng)
+            detail = f"in {where.folder}" + (f" ({where.category})" if where.category else "")
+            run.act(message, Kind.FOUND, detail)
+        elif message.sent_at and message.sent_at <= run.now - missing_after:
+            summary.missing += 1
+            run.place(message, Placement.MISSING)
+            message.stage = Stage.DONE
+            run.act(message, Kind.MISSING, f"not in the inbox or spam after {missing_after}")
+
+
+def _due(messages, stage: str, found, run: _Run) -> list[tuple[WarmupMessage, object]]:
+    due = []
+    for message in messages:
+        if message.stage != stage or (message.act_after and message.act_after > run.now):
+            continue
+        where = found.get(message.message_id)
+        if where is None:
+            # Gone from the mailbox (deleted by hand, or the provider expired it).
+            message.stage = Stage.DONE
+            run.act(message, Kind.ERROR, "no longer in the mailbox; nothing more to do")
+            continue
+        due.append((message, where))
+    return due
+
+
+def _engage(client, endpoint, messages, found, run: _Run, summary, rng) -> None:
+    due = _due(messages, Stage.ENGAGE, found, run)
+    if not due:
+        return
+    p_rescue = settings.WARMUP_RESCUE_PROBABILITY
+    in_spam = [(m, f) for m, f in due if f.placement == Placement.SPAM]
+    rescue = [(m, f) for m, f in in_spam if rng.random() < p_rescue]
+    where: dict[str, object] = {m.message_id: f for m, f in due}
+    if rescue:
+        moved = client.rescue([f for _, f in rescue])
+        for message, _ in rescue:
+            if message.message_id in moved:
+                where[message.message_id] = moved[message.message_id]
+                run.act(message, Kind.RESCUED, f"moved to {moved[message.message_id].folder}")
+    read = [m for m, _ in due if rng.random() < settings.WARMUP_READ_PROBABILITY]
+    if read:
+        client.mark_read([where[m.message_id] for m in read])
+        for message in read:
+            run.act(message, Kind.READ)
+    flag = [m for m, _ in due if rng.random() < settings.WARMUP_FLAG_PROBABILITY]
+    if flag:
+        client.flag_important([where[m.message_id] for m in flag])
+        for message in flag:
+            run.act(message, Kind.FLAGGED)
+    for message, _ in due:
+        if rng.random() < settings.WARMUP_REPLY_PROBABILITY:
+            _reply(client, endpoint, message, where[message.message_id], run, rng)
+    for message, _ in due:
+        if where[message.message_id].placement == Placement.SPAM:
+            # Left in spam on purpose (rescue probability): a person would not file it.
+            message.stage = Stage.DONE
+        else:
+            message.stage = Stage.FILE
+            message.act_after = run.now + _delay(settings.WARMUP_FILE_DELAY_MINUTES, rng)
+        run.changed[message.pk] = message
+
+
+def _reply(client, endpoint, message: WarmupMessage, where, run: _Run, rng) -> None:
+    try:
+        original = client.fetch(where)
+        reply = compose.compose_reply(
+            seed_address=endpoint.address,
+            to=message.sender,
+            subject=message.subject or _subject_of(original),
+            original_message_id=message.message_id,
+            references=_header(original, "References"),
+            date=run.now,
+            rng=rng,
+        )
+        seedclient.send_reply(endpoint, reply.raw, to=message.sender)
+    except seedclient.LoginFailed:
+        raise
+    except Exception as exc:  # a failed reply is recorded; the rest goes on
+        run.act(message, Kind.ERROR, f"reply failed: {exc}")
+        return
+    message.reply_message_id = reply.message_id
+    run.act(message, Kind.REPLIED, f"to {message.sender} as {reply.message_id}")
+
+
+def _header(raw: bytes, name: str) -> str:
+    from email import message_from_bytes
+
+    return str(message_from_bytes(raw).get(name, "") or "")
+
+
+def _subject_of(raw: bytes) -> str:
+    return _header(raw, "Subject")
+
+
+def _file(client, messages, found, run: _Run, summary, rng) -> None:
+    due = _due(messages, Stage.FILE, found, run)
+    if not due:
+        return
+    folder = settings.WARMUP_FOLDER
+    client.file_away([f for _, f in due], folder)
+    for message, _ in due:
+        message.stage = Stage.DONE
+        run.act(message, Kind.FILED, f"into {folder}")

@@ -1,0 +1,22 @@
+from accounts import demo as account_demo
+from domains import demo as domain_demo
+from domains.models import DomainWarmupDay, DomainWarmupPlan
+from engagement import demo
+from engagement.models import SeedMailbox, WarmupMessage
+from engagement.sandbox import PROVIDERS
+
+
+def test_it_loads_sandbox_seeds_and_a_warming_domain_idempotently(db):
+    account_demo.load()
+    domain_demo.load()
+
+    demo.load()
+    demo.load()
+
+    assert SeedMailbox.objects.count() == len(PROVIDERS) * demo.SEEDS_PER_PROVIDER
+    assert set(SeedMailbox.objects.values_list("sandbox", flat=True)) == {True}
+    plans = DomainWarmupPlan.objects.filter(warmup__domain__name=domain_demo.VERIFIED_DOMAIN)
+    assert plans.count() == len(PROVIDERS)
+    assert {p.day for p in plans} == {demo.HISTORY_DAYS + 1}
+    assert DomainWarmupDay.objects.count() == len(PROVIDERS) * (demo.HISTORY_DAYS + 1)
+    assert WarmupMessage.objects.filter(status="scheduled").exists()

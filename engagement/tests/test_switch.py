@@ -1,0 +1,240 @@
+"""The Domain Warmup switch on the page and in the API: access for three people, the rules, and
+what switching off does."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+import time_machine
+
+from domains.models import Domain, DomainWarmupDay, DomainWarmupPlan
+from domains.tests.factories import DomainFactory
+from engagement.models import WarmupMessage
+from engagement.services import sending
+from engagement.tests.conftest import make_seed
+
+# Tomorrow morning: after the seeds were made (their sweep is due), before sessions expire.
+MORNING = datetime.combine(date.today() + timedelta(days=1), time(8), tzinfo=UTC)
+
+
+@pytest.fixture
+def seeds(db, dovecot):
+    return [make_seed(dovecot, slug, "Junk") for slug in ("google", "microsoft")]
+
+
+def api_url(domain) -> str:
+    return f"/api/v1/domains/{domain.pk}/warmup/"
+
+
+# --- API ------------------------------------------------------------------------------------------
+
+
+def test_it_lets_the_owner_switch_warmup_on_and_shows_progress(owner_api, verified_domain, seeds):
+    with time_machine.travel(MORNING, tick=False):
+        response = owner_api.put(api_url(verified_domain), {"enabled": True}, format="json")
+
+    assert response.status_code == 200
+    data = response.json()
+    assert data["enabled"] is True
+    assert data["state"] == "warming"
+    assert data["providers"] == [
+        {
+            "provider": slug,
+            "day": 1,
+            "today_volume": 5,
+            "sent_today": 0,
+            "inbox_rate": None,
+            "placements": 0,
+            "state": "warming",
+            "reason": "Day 1: 5 messages to start the ramp.",
+        }
+        for slug in ("google", "microsoft")
+    ]
+    domain_json = owner_api.get(f"/api/v1/domains/{verified_domain.pk}/").json()
+    assert domain_json["warmup"]["enabled"] is True
+    assert len(domain_json["warmup"]["providers"]) == 2
+
+
+def test_it_lets_a_member_read_but_not_switch(member_api, verified_domain, seeds):
+    assert member_api.get(api_url(verified_domain)).status_code == 200
+
+    response = member_api.put(api_url(verified_domain), {"enabled": True}, format="json")
+
+    assert response.status_code == 403
+    assert not WarmupMessage.objects.exists()
+
+
+def test_it_hides_another_accounts_domain(outsider_api, verified_domain):
+    assert outsider_api.get(api_url(verified_domain)).status_code == 404
+    response = outsider_api.put(api_url(verified_domain), {"enabled": True}, format="json")
+    assert response.status_code == 404
+
+
+def test_it_asks_for_credentials(anon_api, verified_domain):
+    assert anon_api.get(api_url(verified_domain)).status_code in (401, 403)
+
+
+def test_it_refuses_to_warm_up_an_unverified_domain(owner_api, account, seeds):
+    domain = DomainFactory(account=account, name="pending.example")
+
+    response = owner_api.put(api_url(domain), {"enabled": True}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "enabled"
+    assert "not verified" in response.json()["message"]
+    assert not WarmupMessage.objects.exists()
+
+
+def test_it_names_the_field_when_enabled_is_missing(owner_api, verified_domain):
+    response = owner_api.put(api_url(verified_domain), {"enable": "yes"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "enabled"
+
+
+def test_it_stops_sending_at_once_when_switched_off_and_keeps_history(
+    owner_api, verified_domain, seeds, smtp_sink, settings
+):
+    settings.WARMUP_SMTP_URL = f"smtp://{smtp_sink.host}:{smtp_sink.port}?tls=none"
+    with time_machine.travel(MORNING, tick=False) as clock:
+        owner_api.put(api_url(verified_domain), {"enabled": True}, format="json")
+        clock.move_to(MORNING.replace(hour=12))
+        sent_before = sending.messages_send_due().sent
+        assert 0 < sent_before < 10
+
+        response = owner_api.put(api_url(verified_domain), {"enabled": False}, format="json")
+        assert response.status_code == 200
+        assert response.json()["enabled"] is False
+        assert response.json()["state"] == "off"
+
+        clock.move_to(MORNING.replace(hour=23))
+        after = sending.messages_send_due()
+
+    assert after.sent == 0
+    assert len(smtp_sink.messages) == sent_before
+    statuses = WarmupMessage.objects.values_list("status", flat=True)
+    assert sorted(set(statuses)) == ["cancelled", "sent"]
+    assert WarmupMessage.objects.filter(status="sent").count() == sent_before
+    # History stays: plans, days and the sent messages are all still there.
+    assert DomainWarmupPlan.objects.filter(warmup__domain=verified_domain).count() == 2
+    assert DomainWarmupDay.objects.filter(plan__warmup__domain=verified_domain).count() == 2
+    assert len(response.json()["providers"]) == 2
+
+
+def test_it_cancels_mail_of_a_domain_that_stopped_being_verified(
+    owner_api, verified_domain, seeds, smtp_sink, settings
+):
+    settings.WARMUP_SMTP_URL = f"smtp://{smtp_sink.host}:{smtp_sink.port}?tls=none"
+    with time_machine.travel(MORNING, tick=False) as clock:
+        owner_api.put(api_url(verified_domain), {"enabled": True}, format="json")
+        Domain.objects.filter(pk=verified_domain.pk).update(status=Domain.Status.FAILED)
+        clock.move_to(MORNING.replace(hour=23))
+        summary = sending.messages_send_due()
+
+    assert summary.sent == 0 and summary.cancelled == 10
+    assert smtp_sink.messages == []
+
+
+# --- page -----------------------------------------------------------------------------------------
+
+
+def page_url(domain) -> str:
+    return f"/domains/{domain.pk}/"
+
+
+def test_it_switches_warmup_on_from_the_page_without_javascript(
+    owner_client, verified_domain, seeds
+):
+    page = owner_client.get(page_url(verified_domain)).content.decode()
+    assert f'action="/domains/{verified_domain.pk}/warmup/"' in page
+    assert 'name="enabled" value="1"' in page
+
+    with time_machine.travel(MORNING, tick=False):
+        response = owner_client.post(
+            f"/domains/{verified_domain.pk}/warmup/", {"enabled": "1"}, follow=True
+        )
+
+    assert response.redirect_chain == [(f"/domains/{verified_domain.pk}/#warmup", 302)]
+    page = response.content.decode()
+    assert "Domain Warmup is on" in page
+    assert page.count('class="warmup-provider') == 2
+    assert "Day 1: 5 messages to start the ramp." in page
+    assert "0 of 5 sent" in page
+
+
+def test_it_switches_warmup_off_from_the_page(owner_client, verified_domain, seeds):
+    with time_machine.travel(MORNING, tick=False):
+        owner_client.post(f"/domains/{verified_domain.pk}/warmup/", {"enabled": "1"})
+        response = owner_client.post(
+            f"/domains/{verified_domain.pk}/warmup/", {"enabled": "0"}, follow=True
+        )
+
+    assert "Domain Warmup is off" in response.content.decode()
+    assert not WarmupMessage.objects.filter(status="scheduled").exists()
+
+
+def test_it_explains_why_an_unverified_domain_cannot_warm_up(owner_client, account):
+    domain = DomainFactory(account=account, name="pending.example")
+
+    page = owner_client.get(page_url(domain)).content.decode()
+    assert "Available once pending.example is verified" in page
+
+    response = owner_client.post(f"/domains/{domain.pk}/warmup/", {"enabled": "1"}, follow=True)
+    assert "not verified yet" in response.content.decode()
+
+
+def test_it_shows_a_member_the_state_without_the_switch(member_client, verified_domain, seeds):
+    page = member_client.get(page_url(verified_domain)).content.decode()
+    assert "Domain Warmup is <strong>disabled</strong>" in page
+    assert 'name="enabled"' not in page
+
+    response = member_client.post(f"/domains/{verified_domain.pk}/warmup/", {"enabled": "1"})
+    assert response.status_code == 403
+    assert not WarmupMessage.objects.exists()
+
+
+def test_it_hides_another_accounts_domain_page(outsider_client, verified_domain):
+    assert outsider_client.get(page_url(verified_domain)).status_code == 404
+    response = outsider_client.post(f"/domains/{verified_domain.pk}/warmup/", {"enabled": "1"})
+    assert response.status_code == 404
+
+
+def test_it_keeps_the_detail_page_queries_constant(
+    owner_client, owner_api, verified_domain, dovecot, django_assert_num_queries
+):
+    owner_client.get(page_url(verified_domain))  # warm the session
+
+    def render(expected):
+        # 1 session, 2 user, 3 current membership, 4 the domain joined with its warm-up,
+        # 5 records, 6 warm-up plans with their provider, 7 the plans' recent days,
+        # 8 DKIM keys, 9 account choices for the switcher
+        with django_assert_num_queries(expected):
+            return owner_client.get(page_url(verified_domain)).content.decode()
+
+    make_seed(dovecot, "google", "Junk")
+    with time_machine.travel(MORNING, tick=False):
+        owner_api.put(api_url(verified_domain), {"enabled": True}, format="json")
+        first = render(9)
+        for slug in ("microsoft", "yahoo", "apple"):
+            make_seed(dovecot, slug, "Junk")
+        owner_api.put(api_url(verified_domain), {"enabled": False}, format="json")
+        owner_api.put(api_url(verified_domain), {"enabled": True}, format="json")
+        second = render(9)
+    assert first.count('class="warmup-provider') == 1
+    assert second.count('class="warmup-provider') == 4
+
+
+def test_it_keeps_the_warmup_endpoint_queries_constant(
+    owner_api, verified_domain, dovecot, django_assert_num_queries
+):
+    make_seed(dovecot, "google", "Junk")
+    with time_machine.travel(MORNING, tick=False):
+        owner_api.put(api_url(verified_domain), {"enabled": True}, format="json")
+        for slug in ("microsoft", "yahoo"):
+            make_seed(dovecot, slug, "Junk")
+        owner_api.put(api_url(verified_domain), {"enabled": False}, format="json")
+        owner_api.put(api_url(verified_domain), {"enabled": True}, format="json")
+        # 1 the token with its membership, account and user; 2 the domain joined with its
+        # warm-up; 3 records; 4 plans with their provider; 5 the plans' recent days
+        with django_assert_num_queries(5):
+            data = owner_api.get(api_url(verified_domain)).json()
+    assert len(data["providers"]) == 3
