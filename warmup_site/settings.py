@@ -271,7 +271,7 @@ WARMUP_SANDBOX_SMTP_PORT = env_int("WARMUP_SANDBOX_SMTP_PORT", 2525, minimum=1)
 if WARMUP_SANDBOX and not WARMUP_SMTP_URL:
     # In sandbox mode warm-up mail goes to the world unless a relay is configured explicitly;
     # the engagement app reads only WARMUP_SMTP_URL, so both modes share one sending path.
-    WARMUP_SMTP_URL = f"smtp://127.0.0.1:{WARMUP_SANDBOX_SMTP_PORT}"
+    WARMUP_SMTP_URL = f"smtp://127.0.0.1:{WARMUP_SANDBOX_SMTP_PORT}?tls=none"
 
 LOGGING = {
     "version": 1,

@@ -55,8 +55,16 @@ def dns_txt_via_app(name: bytes, timeout: int = 5) -> bytes | None:
                 .values_list("public_key", flat=True)
                 .first()
             )
-        except Exception:
+        except Exception:  # the database is unavailable: fall back to DNS, but say why
+            logger.warning("sandbox world: cannot read DKIM keys from the database", exc_info=True)
             key = None
+        finally:
+            from django.db import connection
+
+            # The world's SMTP thread lives as long as the process: it must not sit on an open
+            # connection (nor one the database dropped) between messages.
+            if not connection.in_atomic_block:
+                connection.close()
         if key:
             return f"v=DKIM1; k=rsa; p={key}".encode()
     from warmup_site import dns
