@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from ips import demo, services
 from ips.models import DedicatedIp, IpCheck, IpPool, IpWarmup
+from ips.services.controls import ip_warmup_pause
 from ips.tests import factories as f
 from warmup_site import dns
 
@@ -294,3 +295,15 @@ def test_staff_who_are_not_operators_see_only_their_accounts_ips(client, setup, 
 
     assert "203.0.113.1" in ips and "198.51.100.1" not in ips
     assert "203.0.113.1" in days
+
+
+def test_members_see_why_the_last_decision_was_taken(owner_client, operator, setup):
+    ip = DedicatedIp.objects.get(address="203.0.113.1")
+    ip_warmup_pause(
+        ip=ip, actor=operator, reason="Customer asked to stop during a migration", provider="google"
+    )
+
+    body = owner_client.get("/ips/").content.decode()
+
+    assert "Last decision" in body
+    assert "Customer asked to stop during a migration" in body
