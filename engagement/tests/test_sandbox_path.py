@@ -19,6 +19,7 @@ from engagement.sandbox.world import SandboxWorld
 from engagement.services import sending, sweep
 from engagement.services.seeds import seed_create
 from providers.models import MailboxProvider
+from warmup_site.testing import load_reference_data
 
 START = datetime.combine(date.today() + timedelta(days=1), time(8), tzinfo=UTC)
 
@@ -59,6 +60,7 @@ def test_a_domain_warms_up_in_the_sandbox_world(owner_api, verified_domain, worl
     settings.WARMUP_RESCUE_PROBABILITY = 1.0
     settings.WARMUP_READ_PROBABILITY = 1.0
     settings.WARMUP_REPLY_PROBABILITY = 1.0
+    load_reference_data()
     for slug, host in (("google", "gmail.test"), ("microsoft", "outlook.test")):
         address = f"seed1@{host}"
         seed_create(

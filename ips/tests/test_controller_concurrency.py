@@ -12,7 +12,7 @@ from accounts.tests.factories import AccountFactory
 from ips.models import IpWarmup, IpWarmupDay, IpWarmupDecision
 from ips.services.controller import controller_run
 from ips.tests import factories as f
-from ips.tests.test_routing_concurrency import load_reference_data
+from warmup_site.testing import load_reference_data
 
 RUN_AT = datetime(2026, 11, 23, 0, 10, tzinfo=UTC)
 YESTERDAY = RUN_AT.date() - timedelta(days=1)

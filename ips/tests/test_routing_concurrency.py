@@ -4,10 +4,8 @@
 import threading
 from collections import Counter
 from datetime import UTC, datetime
-from importlib import import_module
 
 import pytest
-from django.apps import apps
 from django.db import connection
 
 from accounts.tests.factories import AccountFactory
@@ -15,21 +13,11 @@ from ips import services
 from ips.models import IpWarmupDay
 from ips.services.routing import Recipient
 from ips.tests import factories as f
+from warmup_site.testing import load_reference_data
 
 LATE = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)
 THREADS = 10
 REQUESTS = 30
-
-
-def load_reference_data() -> None:
-    """The providers and warm-up profiles the data migrations load. A transactional test's
-    database is flushed by earlier transactional tests, and Django's serialized rollback does
-    not always restore it (it depends on which tests ran before), so load them here."""
-    for module in (
-        "providers.migrations.0002_load_providers",
-        "ips.migrations.0002_load_warmup_profiles",
-    ):
-        import_module(module).load(apps, None)
 
 
 def hammer(account, sizes: list[int]) -> tuple[Counter, list[BaseException]]:

@@ -25,3 +25,23 @@ def require_binary(name: str, *, package: str, path: str | None = None) -> str:
     if in_ci():
         pytest.fail(reason + " (CI=true: tests may not skip for this)", pytrace=False)
     pytest.skip(reason)
+
+
+def load_reference_data() -> None:
+    """Load the rows the data migrations ship (mailbox providers, SMTP-response rules, IP
+    warm-up profiles) again, idempotently.
+
+    A transactional test (`django_db(transaction=True)`) runs on a database that earlier
+    transactional tests may have flushed, and Django's serialized rollback does not always
+    restore it (it depends on which tests ran before). Such a test calls this first.
+    """
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for module in (
+        "providers.migrations.0002_load_providers",
+        "providers.migrations.0004_load_smtp_response_rules",
+        "ips.migrations.0002_load_warmup_profiles",
+    ):
+        import_module(module).load(apps, None)
