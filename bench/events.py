@@ -100,7 +100,7 @@ def setup() -> str:
         for model in (DeliveryEvent, IpWarmupDay, IpWarmup, IpCheck, DomainPoolPin, DedicatedIp)
     ]
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
+        cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
     IpPool.objects.all().delete()
     Account.objects.filter(slug__startswith="bench-").delete()
     _account, _membership, token = account_services.account_create(

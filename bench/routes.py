@@ -77,13 +77,14 @@ FILLER_ACCOUNTS = 200
 def setup() -> str:
     """A clean bench account with pools and IPs; returns its API token."""
     call_command("migrate", verbosity=0)
-    # The bench database is scratch: start every run from the same, unbloated state.
+    # The bench database is scratch: start every run from the same, unbloated state (CASCADE:
+    # and the tables that point at these, such as the controller's decisions).
     tables = [
         model._meta.db_table
         for model in (DeliveryEvent, IpWarmupDay, IpWarmup, IpCheck, DomainPoolPin, DedicatedIp)
     ]
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
+        cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
     IpPool.objects.all().delete()
     Account.objects.filter(slug__startswith="bench-").delete()
     for n in range(FILLER_ACCOUNTS):
