@@ -13,7 +13,9 @@ _FALSE = {"false", "0", "no", "off"}
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
+    """The variable's value, stripped; set but blank counts as unset (as in `DATABASE_URL= make
+    test`), like every other reader here."""
+    return os.environ.get(name, "").strip() or default
 
 
 def env_bool(name: str, default: bool) -> bool:

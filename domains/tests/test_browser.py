@@ -6,18 +6,20 @@ import pytest
 
 from domains.models import Domain
 from domains.tests.factories import publish
+from warmup_site.testing import load_reference_data
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
 def test_it_adds_a_domain_copies_a_record_and_verifies(
     browser, live_server, owner, password, dns_server
 ):
+    load_reference_data()  # an earlier transactional test may have flushed the database
     context = browser.new_context(
         viewport={"width": 1280, "height": 900},
         permissions=["clipboard-read", "clipboard-write"],

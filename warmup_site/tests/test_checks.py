@@ -4,7 +4,7 @@ import pytest
 from django.core.checks import run_checks
 from django.core.exceptions import ImproperlyConfigured
 
-from warmup_site.env import env_bool, env_int
+from warmup_site.env import env_bool, env_int, env_str
 
 
 def ids():
@@ -87,3 +87,10 @@ def test_it_rejects_a_number_below_its_minimum(monkeypatch):
 
     with pytest.raises(ImproperlyConfigured, match="at least 1"):
         env_int("WARMUP_Q_WORKERS", 2, minimum=1)
+
+
+def test_a_blank_variable_counts_as_unset(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "  ")
+    assert env_str("DATABASE_URL", "sqlite:///db.sqlite3") == "sqlite:///db.sqlite3"
+    monkeypatch.setenv("DATABASE_URL", " postgres://db/warmup ")
+    assert env_str("DATABASE_URL", "sqlite:///db.sqlite3") == "postgres://db/warmup"
