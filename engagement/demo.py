@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from domains.demo import VERIFIED_DOMAIN
 from domains.models import Domain, DomainWarmup, DomainWarmupDay, DomainWarmupPlan, WarmupState
-from engagement.models import SeedMailbox
+from engagement.models import SeedMailbox, WarmupMessage
 from engagement.sandbox import PROVIDERS, seed_endpoint_defaults
 from engagement.services.seeds import seed_create
 from providers.models import MailboxProvider
@@ -81,5 +81,17 @@ def load() -> list[str]:
     from engagement.services.plan import warmup_step
 
     warmup_step(warmup_id=warmup.pk)
+    # Someone trying `make run` should see mail land within minutes, not at the first slot of
+    # the day: each provider's first message is due now (the next send job takes it).
+    now = timezone.now()
+    for plan in warmup.plans.all():
+        first = (
+            WarmupMessage.objects.filter(domain=domain, provider=plan.provider, status="scheduled")
+            .order_by("scheduled_at")
+            .first()
+        )
+        if first is not None and first.scheduled_at > now:
+            first.scheduled_at = now
+            first.save(update_fields=["scheduled_at"])
     lines.append(f"engagement: {VERIFIED_DOMAIN} is warming up (day {HISTORY_DAYS + 1})")
     return lines

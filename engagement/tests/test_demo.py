@@ -1,3 +1,5 @@
+from django.utils import timezone
+
 from accounts import demo as account_demo
 from domains import demo as domain_demo
 from domains.models import DomainWarmupDay, DomainWarmupPlan
@@ -20,3 +22,14 @@ def test_it_loads_sandbox_seeds_and_a_warming_domain_idempotently(db):
     assert {p.day for p in plans} == {demo.HISTORY_DAYS + 1}
     assert DomainWarmupDay.objects.count() == len(PROVIDERS) * (demo.HISTORY_DAYS + 1)
     assert WarmupMessage.objects.filter(status="scheduled").exists()
+
+
+def test_each_providers_first_message_of_the_demo_is_due_at_once(db):
+    account_demo.load()
+    domain_demo.load()
+    demo.load()
+
+    due = WarmupMessage.objects.filter(status="scheduled", scheduled_at__lte=timezone.now())
+    assert sorted(due.values_list("provider__slug", flat=True)) == sorted(
+        provider.slug for provider in PROVIDERS.values()
+    )
