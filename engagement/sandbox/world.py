@@ -15,6 +15,7 @@ counted as a reply to it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -82,8 +83,17 @@ class _Handler:
         self.world = world
 
     async def handle_DATA(self, server, session, envelope):
+        # Off the event loop: receiving reads the app's DKIM keys through the ORM, which refuses
+        # to run inside an asyncio loop, and writes maildirs.
+        loop = asyncio.get_running_loop()
         try:
-            self.world.receive(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+            await loop.run_in_executor(
+                None,
+                self.world.receive,
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                envelope.content,
+            )
         except Exception:
             logger.exception("sandbox world could not deliver a message")
             return "451 4.3.0 sandbox world error, try again"

@@ -56,7 +56,12 @@ def world(tmp_path, settings):
 # Committed rows: the world reads the DKIM keys from its own thread and connection, as in
 # `manage.py serve` (the test database's shared cache would lock the table otherwise).
 @pytest.mark.django_db(transaction=True)
-def test_a_domain_warms_up_in_the_sandbox_world(owner_api, verified_domain, world, settings):
+def test_a_domain_warms_up_in_the_sandbox_world(
+    owner_api, verified_domain, world, settings, monkeypatch
+):
+    # As in `manage.py serve`: Django's guard against the ORM inside an event loop is on (the
+    # test settings switch it off for the whole suite).
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     settings.WARMUP_RESCUE_PROBABILITY = 1.0
     settings.WARMUP_READ_PROBABILITY = 1.0
     settings.WARMUP_REPLY_PROBABILITY = 1.0
