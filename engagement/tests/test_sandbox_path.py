@@ -4,6 +4,7 @@ built-in store instead of IMAP."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -59,9 +60,21 @@ def world(tmp_path, settings):
 def test_a_domain_warms_up_in_the_sandbox_world(
     owner_api, verified_domain, world, settings, monkeypatch
 ):
-    # As in `manage.py serve`: Django's guard against the ORM inside an event loop is on (the
-    # test settings switch it off for the whole suite).
-    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
+    # The world must receive mail off its asyncio loop: Django refuses the ORM (the DKIM key
+    # lookup) inside a running loop. The suite switches that guard off for Playwright
+    # (DJANGO_ALLOW_ASYNC_UNSAFE), so the test checks where receiving runs instead.
+    where: list[str] = []
+    receive = world.receive
+
+    def spy(*args):
+        try:
+            asyncio.get_running_loop()
+            where.append("on the event loop")
+        except RuntimeError:
+            where.append("off the loop")
+        return receive(*args)
+
+    monkeypatch.setattr(world, "receive", spy)
     settings.WARMUP_RESCUE_PROBABILITY = 1.0
     settings.WARMUP_READ_PROBABILITY = 1.0
     settings.WARMUP_REPLY_PROBABILITY = 1.0
@@ -82,6 +95,7 @@ def test_a_domain_warms_up_in_the_sandbox_world(
         clock.move_to(START.replace(hour=22))
         sent = sending.messages_send_due()
         assert (sent.sent, sent.failed, sent.requeued) == (10, 0, 0)
+        assert set(where) == {"off the loop"}
         # Signed with the domain's key (the world looked it up among the app's keys): a fresh
         # domain keeps its starting score instead of losing reputation for unsigned mail.
         assert world.score(domain, "google") == model.START_SCORE
