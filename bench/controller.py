@@ -31,6 +31,7 @@ os.environ.setdefault(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/wt_controller_bench"
 )
 from bench.support.server import configure_environment, require_database
+from bench.support.tables import empty_ip_tables
 
 configure_environment()
 
@@ -46,14 +47,10 @@ from django.utils import timezone  # noqa: E402
 from accounts.models import Account  # noqa: E402
 from ips.models import (  # noqa: E402
     DedicatedIp,
-    DeliveryEvent,
-    DomainPoolPin,
-    IpCheck,
     IpPool,
     IpWarmup,
     IpWarmupDay,
     IpWarmupDecision,
-    IpWarmupHour,
     utc_day,
 )
 from ips.services.controller import controller_run  # noqa: E402
@@ -61,29 +58,9 @@ from ips.services.warmup import profiles_by_provider  # noqa: E402
 from providers.models import MailboxProvider  # noqa: E402
 
 
-def empty() -> None:
-    tables = [
-        connection.ops.quote_name(model._meta.db_table)
-        for model in (
-            IpWarmupDecision,
-            IpWarmupHour,
-            DeliveryEvent,
-            IpWarmupDay,
-            IpWarmup,
-            IpCheck,
-            DomainPoolPin,
-            DedicatedIp,
-        )
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
-    IpPool.objects.all().delete()
-    Account.objects.filter(slug="bench-controller").delete()
-
-
 def build(pairs: int, providers: int) -> int:
     """The IPs, their warm-ups and yesterday's counters; returns the number of pairs."""
-    empty()
+    empty_ip_tables()
     account = Account.objects.create(name="Bench controller", slug="bench-controller")
     pool = IpPool.objects.create(account=account, name="main", is_default=True)
     chosen = list(MailboxProvider.objects.order_by("position", "pk")[:providers])
@@ -191,7 +168,7 @@ def main() -> None:
             if counts[k]
         )
         print(f"{counts['pairs']:>8,}  {seconds:>8.2f}  {statements:>4}  {kinds}")
-    empty()
+    empty_ip_tables()
 
 
 if __name__ == "__main__":

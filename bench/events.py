@@ -30,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.support.server import Gunicorn, configure_environment, require_database
+from bench.support.tables import empty_ip_tables
 
 configure_environment()
 
@@ -46,12 +47,7 @@ from accounts import services as account_services  # noqa: E402
 from accounts.models import Account  # noqa: E402
 from ips import services  # noqa: E402
 from ips.models import (  # noqa: E402
-    DedicatedIp,
     DeliveryEvent,
-    DomainPoolPin,
-    IpCheck,
-    IpPool,
-    IpWarmup,
     IpWarmupDay,
 )
 
@@ -94,15 +90,7 @@ KINDS = [
 
 def setup() -> str:
     call_command("migrate", verbosity=0)
-    # The bench database is scratch: start every run from the same, unbloated state.
-    tables = [
-        model._meta.db_table
-        for model in (DeliveryEvent, IpWarmupDay, IpWarmup, IpCheck, DomainPoolPin, DedicatedIp)
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-    IpPool.objects.all().delete()
-    Account.objects.filter(slug__startswith="bench-").delete()
+    empty_ip_tables()
     _account, _membership, token = account_services.account_create(
         name="Bench Sender", owner_username="bench", password="bench-password-1"
     )

@@ -39,6 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.support.server import Gunicorn, configure_environment, require_database
+from bench.support.tables import empty_ip_tables
 
 configure_environment()
 
@@ -56,10 +57,6 @@ from accounts.models import Account  # noqa: E402
 from ips import services  # noqa: E402
 from ips.models import (  # noqa: E402
     DedicatedIp,
-    DeliveryEvent,
-    DomainPoolPin,
-    IpCheck,
-    IpPool,
     IpWarmup,
     IpWarmupDay,
 )
@@ -77,16 +74,7 @@ FILLER_ACCOUNTS = 200
 def setup() -> str:
     """A clean bench account with pools and IPs; returns its API token."""
     call_command("migrate", verbosity=0)
-    # The bench database is scratch: start every run from the same, unbloated state (CASCADE:
-    # and the tables that point at these, such as the controller's decisions).
-    tables = [
-        model._meta.db_table
-        for model in (DeliveryEvent, IpWarmupDay, IpWarmup, IpCheck, DomainPoolPin, DedicatedIp)
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-    IpPool.objects.all().delete()
-    Account.objects.filter(slug__startswith="bench-").delete()
+    empty_ip_tables()
     for n in range(FILLER_ACCOUNTS):
         other = Account.objects.create(name=f"Bench filler {n}", slug=f"bench-filler-{n}")
         pool = services.ip_pool_create(name="main", account=other)
