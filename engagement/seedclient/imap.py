@@ -145,7 +145,9 @@ def _server_message(exc: Exception) -> str:
     return text
 
 
-def _tls_context() -> ssl.SSLContext:
+def tls_context() -> ssl.SSLContext:
+    """The TLS context of every seed connection, IMAP and SMTP (WARMUP_IMAP_TLS_VERIFY=false
+    accepts self-signed certificates, for a test server)."""
     context = ssl.create_default_context()
     if not getattr(settings, "WARMUP_IMAP_TLS_VERIFY", True):
         context.check_hostname = False
@@ -199,11 +201,11 @@ class ImapSeedClient:
                 endpoint.imap_host,
                 port=endpoint.imap_port,
                 ssl=endpoint.imap_tls == TLS_SSL,
-                ssl_context=_tls_context() if endpoint.imap_tls == TLS_SSL else None,
+                ssl_context=tls_context() if endpoint.imap_tls == TLS_SSL else None,
                 timeout=settings.WARMUP_IMAP_TIMEOUT,
             )
             if endpoint.imap_tls == TLS_STARTTLS:
-                imap.starttls(_tls_context())
+                imap.starttls(tls_context())
         except (TimeoutError, OSError, ssl.SSLError) as exc:
             raise SeedClientError(f"cannot connect to {where}: {exc}") from None
         except imap_errors.IMAPClientError as exc:

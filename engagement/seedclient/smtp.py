@@ -8,7 +8,6 @@ uses) and relayed by the provider, never by our own relay.
 from __future__ import annotations
 
 import smtplib
-import ssl
 
 from django.conf import settings
 
@@ -21,14 +20,7 @@ from engagement.seedclient.base import (
     SeedClientError,
     SeedEndpoint,
 )
-
-
-def _tls_context() -> ssl.SSLContext:
-    context = ssl.create_default_context()
-    if not getattr(settings, "WARMUP_IMAP_TLS_VERIFY", True):
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
+from engagement.seedclient.imap import tls_context
 
 
 def _reply_text(exc: smtplib.SMTPResponseException) -> str:
@@ -53,7 +45,7 @@ def send_reply(endpoint: SeedEndpoint, message: bytes, *, to: str) -> None:
     try:
         if endpoint.smtp_tls == TLS_SSL:
             smtp = smtplib.SMTP_SSL(
-                endpoint.smtp_host, endpoint.smtp_port, timeout=timeout, context=_tls_context()
+                endpoint.smtp_host, endpoint.smtp_port, timeout=timeout, context=tls_context()
             )
         else:
             smtp = smtplib.SMTP(endpoint.smtp_host, endpoint.smtp_port, timeout=timeout)
@@ -62,7 +54,7 @@ def send_reply(endpoint: SeedEndpoint, message: bytes, *, to: str) -> None:
     try:
         smtp.ehlo()
         if endpoint.smtp_tls == TLS_STARTTLS:
-            smtp.starttls(context=_tls_context())
+            smtp.starttls(context=tls_context())
             smtp.ehlo()
         # A provider's submission port always offers AUTH; a server that offers none (the
         # sandbox world, a local test sink) takes the mail without it.
