@@ -84,12 +84,15 @@ def _until(kind: str, now: datetime) -> datetime:
     return now + BLOCKLISTED_MAX
 
 
-def _suspend_decision(warmup: IpWarmup, *, reason: str, figures: dict, now: datetime):
+def _suspend_decision(
+    warmup: IpWarmup, *, reason: str, figures: dict, now: datetime, kind: str = Kind.SUSPEND
+):
+    """A suspension or its lifting: stored like any decision, though stage and cap stay."""
     return IpWarmupDecision(
         warmup=warmup,
         day=utc_day(now),
         daily=False,
-        kind=Kind.SUSPEND,
+        kind=kind,
         from_state=warmup.state,
         to_state=warmup.state,
         from_stage=warmup.stage,
@@ -198,20 +201,13 @@ def warmups_blocklist_follow(
             .order_by("pk")
         ):
             decisions.append(
-                IpWarmupDecision(
-                    warmup=warmup,
-                    day=utc_day(now),
+                _suspend_decision(
+                    warmup,
                     kind=Kind.UNSUSPEND,
-                    from_state=warmup.state,
-                    to_state=warmup.state,
-                    from_stage=warmup.stage,
-                    to_stage=warmup.stage,
-                    from_cap=warmup.daily_cap,
-                    to_cap=warmup.daily_cap,
                     figures={"was": warmup.suspension_reason},
                     reason=f"Every blocklist check of {warmup.ip.address} came back clean: the "
                     f"blocklist suspension at {warmup.provider.name} is lifted.",
-                    created_at=now,
+                    now=now,
                 )
             )
             warmup.suspended_until, warmup.suspension_kind, warmup.suspension_reason = None, "", ""
