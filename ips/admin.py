@@ -483,16 +483,8 @@ class IpWarmupAdmin(TenantAdmin):
         return False
 
 
-@admin.register(IpWarmupDecision)
-class IpWarmupDecisionAdmin(TenantAdmin):
-    """Every warm-up decision, the controller's and the operators'. Read-only: the record."""
-
-    list_display = ["day", "ip", "provider", "kind", "from_stage", "to_stage", "to_cap", "actor"]
-    list_filter = ["kind", "daily", "warmup__provider"]
-    list_select_related = ["warmup__ip", "warmup__provider", "actor"]
-    search_fields = ["warmup__ip__address", "reason"]
-    date_hierarchy = "day"
-    show_full_result_count = False
+class _WarmupRecordAdmin(TenantAdmin):
+    """Rows the warm-up writes about one (IP, provider): read-only here, listed with both."""
 
     def has_add_permission(self, request):
         return False
@@ -509,8 +501,20 @@ class IpWarmupDecisionAdmin(TenantAdmin):
         return obj.warmup.provider
 
 
+@admin.register(IpWarmupDecision)
+class IpWarmupDecisionAdmin(_WarmupRecordAdmin):
+    """Every warm-up decision, the controller's and the operators'. Read-only: the record."""
+
+    list_display = ["day", "ip", "provider", "kind", "from_stage", "to_stage", "to_cap", "actor"]
+    list_filter = ["kind", "daily", "warmup__provider"]
+    list_select_related = ["warmup__ip", "warmup__provider", "actor"]
+    search_fields = ["warmup__ip__address", "reason"]
+    date_hierarchy = "day"
+    show_full_result_count = False
+
+
 @admin.register(IpWarmupDay)
-class IpWarmupDayAdmin(TenantAdmin):
+class IpWarmupDayAdmin(_WarmupRecordAdmin):
     """The day counters. Read-only: routing and event ingestion write them."""
 
     list_display = [
@@ -531,20 +535,6 @@ class IpWarmupDayAdmin(TenantAdmin):
     list_select_related = ["warmup__ip", "warmup__provider"]
     search_fields = ["warmup__ip__address"]
     date_hierarchy = "day"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="IP", ordering="warmup__ip__address")
-    def ip(self, obj):
-        return obj.warmup.ip
-
-    @admin.display(description="Provider")
-    def provider(self, obj):
-        return obj.warmup.provider
 
 
 @admin.register(WarmupProfile)
