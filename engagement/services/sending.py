@@ -153,10 +153,8 @@ def _send_batch(*, ids: list[int], summary: SendSummary, rng: random.Random) -> 
                         rest = to_send[position + 1 :]
                         for waiting in rest:
                             waiting.status = Status.SCHEDULED
+                            waiting.claimed_at = None
                             waiting.error = f"Relay connection lost: {message.error}"
-                        WarmupMessage.objects.filter(pk__in=[m.pk for m in rest]).update(
-                            claimed_at=None
-                        )
                         summary.requeued += len(rest)
                         break
             finally:
@@ -164,7 +162,7 @@ def _send_batch(*, ids: list[int], summary: SendSummary, rng: random.Random) -> 
                     connection.quit()
     WarmupMessage.objects.bulk_update(
         messages,
-        ["status", "error", "sent_at", "subject", "dkim_selector", "seed", "parent"],
+        ["status", "claimed_at", "error", "sent_at", "subject", "dkim_selector", "seed", "parent"],
     )
     for day_id, count in sent_per_day.items():
         DomainWarmupDay.objects.filter(pk=day_id).update(sent=F("sent") + count)
@@ -206,6 +204,8 @@ def _send_one(connection, message: WarmupMessage, key: DkimKey, rng: random.Rand
         selector=key.selector,
         private_key_pem=crypto.decrypt(key.private_key),
     )
+    message.subject = composed.subject
+    message.dkim_selector = key.selector
     try:
         connection.sendmail(message.sender, [message.seed.address], signed)
     except smtplib.SMTPRecipientsRefused as exc:
@@ -215,20 +215,14 @@ def _send_one(connection, message: WarmupMessage, key: DkimKey, rng: random.Rand
         message.status = Status.FAILED
         message.error = f"Relay answered {exc.smtp_code}: {exc.smtp_error.decode(errors='replace')}"
         if exc.smtp_code == 421:  # the relay is closing the connection
-            message.subject = composed.subject
-            message.dkim_selector = key.selector
             return False
     except (OSError, smtplib.SMTPException) as exc:
         # The outcome is unknown (the connection broke mid-transaction): never retried.
         message.status = Status.FAILED
         message.error = f"Sending failed: {exc}"
-        message.subject = composed.subject
-        message.dkim_selector = key.selector
         return False
     else:
         message.status = Status.SENT
         message.sent_at = now
         message.error = ""
-    message.subject = composed.subject
-    message.dkim_selector = key.selector
     return True
