@@ -53,8 +53,8 @@ from ips.models import (  # noqa: E402
     IpWarmupDecision,
     utc_day,
 )
+from ips.selectors import profiles_by_provider  # noqa: E402
 from ips.services.controller import controller_run  # noqa: E402
-from ips.services.warmup import profiles_by_provider  # noqa: E402
 from providers.models import MailboxProvider  # noqa: E402
 
 
@@ -145,8 +145,8 @@ def measure(pairs: int, providers: int) -> tuple[float, int, dict]:
     per_day = (
         IpWarmupDecision.objects.filter(daily=True).values("warmup", "day").annotate(n=Count("id"))
     )
-    assert again["pairs"] == 0, "a second run found pairs to decide"
-    assert counts["pairs"] == built, (counts["pairs"], built)
+    assert again.pairs == 0, "a second run found pairs to decide"
+    assert counts.pairs == built, (counts.pairs, built)
     assert all(row["n"] == 1 for row in per_day), "a pair was decided twice for a day"
     return seconds, statements, counts
 
@@ -163,11 +163,11 @@ def main() -> None:
     for scale in (int(s) for s in args.scales.split(",")):
         seconds, statements, counts = measure(scale, args.providers)
         kinds = ", ".join(
-            f"{k} {counts[k]:,}"
+            f"{k} {counts.kinds[k]:,}"
             for k in ("advance", "hold", "backoff", "alert", "step_back", "warm", "cooling")
-            if counts[k]
+            if counts.kinds[k]
         )
-        print(f"{counts['pairs']:>8,}  {seconds:>8.2f}  {statements:>4}  {kinds}")
+        print(f"{counts.pairs:>8,}  {seconds:>8.2f}  {statements:>4}  {kinds}")
     empty_ip_tables()
 
 

@@ -22,7 +22,7 @@ from ips.models import (
     WarmupProfile,
 )
 from ips.services.controls import ip_warmup_control
-from ips.services.routing import routing_cache_clear
+from ips.routing_cache import routing_cache_clear
 from providers.models import MailboxProvider
 from warmup_site.errors import ApplicationError
 

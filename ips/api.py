@@ -19,9 +19,9 @@ from accounts.tenancy import is_operator
 from ips import inputs, selectors, services
 from ips.addresses import normalise_ip
 from ips.models import DedicatedIp, IpPool
+from ips.selectors import profiles_by_provider
 from ips.services.controls import ACTIONS, ip_warmup_control
-from ips.services.routing import REASONS
-from ips.services.warmup import profiles_by_provider
+from ips.types import RouteReason
 from providers.models import MailboxProvider
 from warmup_site.api import AccountScopedViewSet
 from warmup_site.errors import ApplicationError
@@ -359,7 +359,7 @@ class RouteSerializer(serializers.Serializer):
     provider = serializers.CharField()
     ip = serializers.CharField(allow_null=True)
     pool = serializers.CharField(allow_null=True)
-    reason = serializers.ChoiceField(choices=REASONS)
+    reason = serializers.ChoiceField(choices=RouteReason.values)
     detail = serializers.CharField(allow_null=True, help_text="Why, for no_route.")
 
 

@@ -9,12 +9,11 @@ schema only. Repeated values (the same sender domain or IP in every event) are v
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ips.addresses import normalise_ip
 from ips.models import DeliveryEvent
-from ips.services.routing import Recipient
+from ips.types import EventInput, Recipient
 from providers.responses import parse_status
 from warmup_site.errors import ApplicationError
 from warmup_site.hostnames import normalise_domain
@@ -113,19 +112,6 @@ def routes_parse(data) -> tuple[str, list[Recipient]]:
 
 
 # --- POST /api/v1/events/ -------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class EventInput:
-    event_id: str
-    type: str
-    ip: str
-    sender_domain: str
-    recipient: str
-    smtp_code: int | None
-    enhanced_status: str
-    response: str
-    timestamp: datetime
 
 
 def _timestamp(value, field: str, latest: datetime) -> datetime:

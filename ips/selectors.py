@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import FilteredRelation, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from ips import warmup_rule
 from ips.models import (
     ROUTABLE_IP_STATES,
     ROUTING_PHASE,
@@ -15,11 +17,51 @@ from ips.models import (
     IpCheck,
     IpPool,
     IpWarmup,
+    IpWarmupDay,
     IpWarmupDecision,
+    WarmupProfile,
     utc_day,
 )
-from ips.services.routing import Candidate, day_cap, peaks_load
-from ips.services.warmup import DEFAULT_PROFILE
+from ips.types import WARM
+from providers.models import OTHER, MailboxProvider
+
+DEFAULT_PROFILE = warmup_rule.DEFAULT_PROFILE
+
+
+def profiles_by_provider() -> dict[int, WarmupProfile]:
+    """Every provider's warm-up profile, keyed by provider id (one query for profiles, one for
+    providers). A provider without its own profile uses the `other` provider's, else defaults."""
+    profiles = {p.provider_id: p for p in WarmupProfile.objects.select_related("provider")}
+    fallback = next((p for p in profiles.values() if p.provider.slug == OTHER), None)
+    result = {}
+    for provider in MailboxProvider.objects.all():
+        profile = profiles.get(provider.pk)
+        if profile is None:
+            if fallback is not None:
+                values = {field: getattr(fallback, field) for field in DEFAULT_PROFILE}
+            else:
+                values = DEFAULT_PROFILE
+            profile = WarmupProfile(provider=provider, **values)
+        result[provider.pk] = profile
+    return result
+
+
+def peaks_load(*, warmup_ids: Sequence[int], today: date) -> dict[int, int]:
+    """Each warm-up's highest `routed` over the PEAK_DAYS days before today (one query; the
+    unique (warmup, day) index serves it)."""
+    if not warmup_ids:
+        return {}
+    rows = (
+        IpWarmupDay.objects.filter(
+            warmup_id__in=list(warmup_ids),
+            day__gte=today - timedelta(days=warmup_rule.PEAK_DAYS),
+            day__lt=today,
+        )
+        .values("warmup_id")
+        .annotate(peak=Max("routed"))
+        .values_list("warmup_id", "peak")
+    )
+    return {warmup_id: peak or 0 for warmup_id, peak in rows}
 
 
 def ip_pool_list() -> QuerySet[IpPool]:
@@ -77,6 +119,32 @@ def _last_decision(decision: IpWarmupDecision | None) -> dict | None:
     }
 
 
+def _today(r: tuple, *, peaks: dict[int, int], now: datetime, hour: int) -> tuple[int, int]:
+    """(today's cap, what routing could still send now) of one row of ip_warmup_rows."""
+    phase = ROUTING_PHASE.get(r[4])
+    if phase is None:
+        return 0, 0  # not routed: pending or paused
+    cap = r[10]
+    if cap is None:  # the day is not open yet: the cap it will open with
+        cap = warmup_rule.day_cap(
+            phase=phase,
+            daily_cap=r[6],
+            floor=r[13] if r[13] is not None else DEFAULT_PROFILE["floor"],
+            max_daily_growth=float(r[14] if r[14] is not None else 0.2),
+            peak=peaks.get(r[0], 0),
+        )
+    if (
+        (r[8] is not None and r[8] > now)
+        or r[15] not in ROUTABLE_IP_STATES
+        or r[16] == DedicatedIp.Readiness.FAILED
+    ):
+        return cap, 0  # routing skips this row right now
+    pacing_hours = r[12] or DEFAULT_PROFILE["pacing_hours"]
+    numerator, denominator = warmup_rule.pace(phase=phase, pacing_hours=pacing_hours, hour=hour)
+    allowed = warmup_rule.allowance(cap, numerator, denominator)
+    return cap, max(allowed - (r[11] or 0), 0)
+
+
 def ip_warmup_rows(*, ip_ids: list[int], now: datetime | None = None) -> dict[int, list[WarmupRow]]:
     """Per IP, one row per provider with today's cap and use and the last decision: two
     queries (the rows with the newest decision's id; those decisions), plus one for the recent
@@ -116,51 +184,12 @@ def ip_warmup_rows(*, ip_ids: list[int], now: datetime | None = None) -> dict[in
         if decision_ids
         else {}
     )
-    candidates = {}
-    for r in rows:
-        phase = ROUTING_PHASE.get(r[4])
-        if phase is None:
-            continue
-        candidates[r[0]] = Candidate(
-            warmup_id=r[0],
-            address="",
-            pool_id=0,
-            provider=r[2],
-            phase=phase,
-            cooling=r[4] == IpWarmup.State.COOLING,
-            stage=r[5],
-            daily_cap=r[6],
-            cap=r[10],
-            routed=r[11] or 0,
-            pacing_hours=r[12] or DEFAULT_PROFILE["pacing_hours"],
-            floor=r[13] if r[13] is not None else DEFAULT_PROFILE["floor"],
-            max_daily_growth=float(r[14] if r[14] is not None else 0.2),
-            engaged_days_start=0,
-            engaged_days_step=0,
-        )
-    unopened_warm = [
-        c.warmup_id for c in candidates.values() if c.cap is None and c.phase == "warm"
-    ]
-    peaks = peaks_load(warmup_ids=unopened_warm, today=today) if unopened_warm else {}
+    unopened_warm = [r[0] for r in rows if r[10] is None and ROUTING_PHASE.get(r[4]) == WARM]
+    peaks = peaks_load(warmup_ids=unopened_warm, today=today)
     states = dict(IpWarmup.State.choices)
     result: dict[int, list[WarmupRow]] = {ip_id: [] for ip_id in ip_ids}
     for r in rows:
-        candidate = candidates.get(r[0])
-        if candidate is not None:
-            if candidate.cap is None:
-                candidate.cap = day_cap(candidate, peaks.get(r[0], 0))
-            cap = candidate.cap
-            allowance = candidate.allowance(hour) or 0
-            remaining = max(allowance - candidate.routed, 0)
-            blocked = (
-                (r[8] is not None and r[8] > now)
-                or r[15] not in ROUTABLE_IP_STATES
-                or r[16] == DedicatedIp.Readiness.FAILED
-            )
-            if blocked:
-                remaining = 0  # routing skips this row right now
-        else:
-            cap, remaining = 0, 0
+        cap, remaining = _today(r, peaks=peaks, now=now, hour=hour)
         suspended = r[8] is not None and r[8] > now
         result.setdefault(r[1], []).append(
             WarmupRow(

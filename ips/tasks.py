@@ -25,13 +25,4 @@ def check_due_ips() -> str:
 
 def run_warmup_controller() -> str:
     """The daily controller for every day that ended and was not decided yet (catch-up)."""
-    counts = controller_run()
-    if not counts["pairs"]:
-        return "nothing to decide: every warm-up is decided through yesterday"
-    return (
-        f"decided {counts['days']} days of {counts['pairs']} (IP, provider) pairs: "
-        f"{counts['advance']} advanced, {counts['hold']} held, {counts['alert']} alerts, "
-        f"{counts['backoff']} backed off, {counts['step_back']} stepped back, {counts['warm']} "
-        f"warm, {counts['cooling']} cooling, {counts['recovered']} back over the floor; "
-        f"{counts['ips_changed']} IPs changed state"
-    )
+    return controller_run().sentence()

@@ -5,7 +5,8 @@
 - readiness.py — PTR, forward-confirmed rDNS and DNS-blocklist checks, operator overrides
 - routing.py   — the routing decision with exact caps, pacing and overflow
 - events.py    — delivery-event ingestion and the day counters
-- controller.py — the daily warm-up controller: the decision rule and the nightly run
+- controller.py — the nightly warm-up controller (the rule itself is ips/warmup_rule.py)
+- bulk.py      — bulk writers of warm-up state shared by the controller, controls, suspensions
 - suspensions.py — the fast back-off within the day, blocklist suspensions
 - controls.py  — operators' overrides (pause, resume, set stage, complete, restart, cancel)
 - simulator.py — the controller's rule over simulated days (simulate_ip_warmup)
@@ -26,8 +27,9 @@ from ips.services.readiness import (
     ips_check_due,
     ips_readiness_check,
 )
-from ips.services.routing import Recipient, Route, routes_decide
+from ips.services.routing import routes_decide
 from ips.services.warmup import ip_warmup_cap_set, ip_warmup_start, ip_warmups_sync
+from ips.types import Recipient, Route
 
 __all__ = [
     "IngestResult",

@@ -18,18 +18,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ips.models import ROUTABLE_IP_STATES, DedicatedIp, IpWarmup, IpWarmupDecision, utc_day
-from ips.services.controller import (
-    WARM_STATES,
-    WARMING_STATES,
-    Decision,
-    PairState,
-    Rules,
-    day_caps_follow,
-    decision_row,
-    decisions_insert,
-    ips_state_follow,
-)
-from ips.services.warmup import profiles_by_provider
+from ips.routing_cache import routing_cache_clear
+from ips.selectors import profiles_by_provider
+from ips.services import bulk
+from ips.types import WARM_STATES, WARMING_STATES
+from ips.warmup_rule import Decision, PairState, Rules
 from providers import registry
 from warmup_site.errors import ApplicationError
 
@@ -155,7 +148,7 @@ def _apply(
             figures={"operator_reason": reason},
         )
         decisions.append(
-            decision_row(
+            bulk.decision_row(
                 warmup_id=warmup.pk,
                 day=today,
                 daily=False,
@@ -177,17 +170,11 @@ def _apply(
     for warmup, fields in changed:
         warmup.save(update_fields=fields)
     with connection.cursor() as cursor:
-        decisions_insert(cursor, decisions)
-        day_caps_follow(cursor, caps=caps, today=today)
-        ips_state_follow(cursor, now=now)
-    from ips.services.routing import routing_cache_clear
-
-    account_id = (
-        DedicatedIp.objects.filter(pk=ip.pk).values_list("pool__account_id", flat=True).get()
-    )
-    transaction.on_commit(
-        lambda: routing_cache_clear(account_id=account_id) if account_id else routing_cache_clear()
-    )
+        bulk.decisions_insert(cursor, decisions)
+        bulk.day_caps_follow(cursor, caps=caps, today=today)
+        bulk.ips_state_follow(cursor, now=now)
+    # A shared pool's IP (no account) concerns every account.
+    routing_cache_clear(account_id=ip.pool.account_id)
     return list(
         IpWarmupDecision.objects.filter(
             warmup__in=[w for w, _ in changed], kind=kind, created_at=now

@@ -25,9 +25,9 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ips.inputs import EventInput
 from ips.models import DedicatedIp, DeliveryEvent, IpWarmup, IpWarmupDay, utc_day
 from ips.services import suspensions
+from ips.types import EventInput
 from providers import responses
 from providers.models import MailboxProvider, SmtpResponseRule
 from providers.services import addresses_provider

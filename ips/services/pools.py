@@ -10,7 +10,7 @@ from accounts.models import Account
 from domains.models import Domain
 from ips.addresses import normalise_ip
 from ips.models import DedicatedIp, DomainPoolPin, IpPool, IpWarmup
-from ips.services.routing import routing_cache_clear
+from ips.routing_cache import routing_cache_clear
 from ips.services.warmup import ip_warmups_sync
 from warmup_site.errors import ApplicationError
 from warmup_site.hostnames import normalise_domain

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from ips.addresses import dnsbl_name
 from ips.models import DedicatedIp, IpCheck
-from ips.services.routing import routing_cache_clear
+from ips.routing_cache import routing_cache_clear
 from ips.services.suspensions import warmups_blocklist_follow
 from ips.services.warmup import ip_warmup_start
 from warmup_site import dns

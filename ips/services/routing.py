@@ -34,7 +34,6 @@ request of a day, one to open that day's rows — never one per recipient.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -43,9 +42,9 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from ips import routing_cache, selectors, warmup_rule
 from ips.models import (
     ROUTABLE_IP_STATES,
-    ROUTING_PHASE,
     DedicatedIp,
     DomainPoolPin,
     IpPool,
@@ -54,35 +53,16 @@ from ips.models import (
     WarmupProfile,
     utc_day,
 )
-from ips.services.warmup import DEFAULT_PROFILE, warm_day_cap
+from ips.types import ROUTING_PHASE, WARM, WARMING, Recipient, Route, RouteReason
 from providers import registry
 from providers.services import addresses_provider
 from warmup_site import db
 
-WARMING, WARM, OVERFLOW, SHARED, NO_ROUTE = "warming", "warm", "overflow", "shared", "no_route"
-REASONS = (WARMING, WARM, OVERFLOW, SHARED, NO_ROUTE)
+OVERFLOW, SHARED, NO_ROUTE = RouteReason.OVERFLOW, RouteReason.SHARED, RouteReason.NO_ROUTE
 PHASE_STATES = {
     phase: tuple(state for state, p in ROUTING_PHASE.items() if p == phase)
     for phase in (WARMING, WARM)
 }
-# A warm IP's growth allowance looks at its peak over this many previous days.
-PEAK_DAYS = 7
-
-
-@dataclass(frozen=True, slots=True)
-class Recipient:
-    address: str
-    engaged_days: int | None = None  # days since the recipient last engaged; None: unknown
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    recipient: str
-    provider: str
-    ip: str | None
-    pool: str | None
-    reason: str
-    detail: str | None = None
 
 
 @dataclass(slots=True)
@@ -108,21 +88,18 @@ class Candidate:
     exhausted: tuple[date, int] | None = None
 
     def engaged_limit(self) -> int:
-        return self.engaged_days_start + self.engaged_days_step * max(self.stage - 1, 0)
+        return warmup_rule.engaged_days_for_stage(
+            start=self.engaged_days_start, step=self.engaged_days_step, stage=self.stage
+        )
 
     def pace(self, hour: int) -> tuple[int, int]:
         """(numerator, denominator) of the share of today's cap open at this UTC hour."""
-        if self.phase != WARMING:
-            return 1, 1
-        hours = max(self.pacing_hours, 1)
-        return min(hour + 1, hours), hours
+        return warmup_rule.pace(phase=self.phase, pacing_hours=self.pacing_hours, hour=hour)
 
     def allowance(self, hour: int) -> int | None:
         if self.cap is None:
             return None
-        numerator, denominator = self.pace(hour)
-        # Integer ceiling, the same arithmetic as the claim statement.
-        return (self.cap * numerator + denominator - 1) // denominator
+        return warmup_rule.allowance(self.cap, *self.pace(hour))
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,11 +169,6 @@ def _sql() -> dict[str, str]:
             SELECT pn.pool_id FROM {pin} pn JOIN {domain} dm ON dm.id = pn.domain_id
             WHERE dm.account_id = %(account)s AND dm.name = %(domain)s
         """,
-        "peaks": f"""
-            SELECT warmup_id, MAX(routed) FROM {day}
-            WHERE warmup_id IN ({{ids}}) AND day >= %(since)s AND day < %(today)s
-            GROUP BY warmup_id
-        """,
         # Opens today's rows: a row an event created first has no cap yet and gets one; a cap
         # set already (another request, the controller) is left alone.
         "open": f"""
@@ -243,33 +215,7 @@ def _statements() -> dict[str, str]:
     return _STATEMENTS[vendor]
 
 
-def _placeholders(prefix: str, values: Sequence, params: dict) -> str:
-    names = []
-    for index, value in enumerate(values):
-        name = f"{prefix}{index}"
-        params[name] = value
-        names.append(f"%({name})s")
-    return ", ".join(names)
-
-
-# --- the configuration, cached per process --------------------------------------------------------
-
-_cache: dict[int, Config] = {}
-MAX_CACHED_ACCOUNTS = 10_000
-_cache_lock = threading.Lock()
-
-
-def routing_cache_clear(*, account_id: int | None = None) -> None:
-    """Forget cached configurations (one account's, or all): the next request reads afresh.
-
-    Services that change pools, IPs or pins call it, so that this process sees the change at
-    once; other processes see it within WARMUP_ROUTING_CACHE_SECONDS.
-    """
-    with _cache_lock:
-        if account_id is None:
-            _cache.clear()
-        else:
-            _cache.pop(account_id, None)
+# --- the configuration, cached per process (ips/routing_cache.py) ------------------------------
 
 
 def _read(cursor, *, account_id: int, today: date, now: datetime) -> Config:
@@ -281,7 +227,7 @@ def _read(cursor, *, account_id: int, today: date, now: datetime) -> Config:
     )
     pools: dict[int, PoolRef] = {}
     candidates: dict[tuple[int, str, str], list[Candidate]] = {}
-    default = DEFAULT_PROFILE
+    default = warmup_rule.DEFAULT_PROFILE
     for r in cursor.fetchall():
         if r[0] not in pools:
             pools[r[0]] = PoolRef(
@@ -315,7 +261,7 @@ def _read(cursor, *, account_id: int, today: date, now: datetime) -> Config:
 def _config(cursor, *, account_id: int, sender_domain: str, today: date, now: datetime):
     """The account's configuration and the pool its sender domain is pinned to."""
     ttl = settings.WARMUP_ROUTING_CACHE_SECONDS
-    config = _cache.get(account_id) if ttl > 0 else None
+    config = routing_cache.cached(account_id) if ttl > 0 else None
     if (
         config is None
         or config.today != today
@@ -323,10 +269,7 @@ def _config(cursor, *, account_id: int, sender_domain: str, today: date, now: da
     ):
         config = _read(cursor, account_id=account_id, today=today, now=now)
         if ttl > 0:
-            with _cache_lock:
-                if len(_cache) >= MAX_CACHED_ACCOUNTS:
-                    _cache.clear()  # crude, and rare: entries live seconds anyway
-                _cache[account_id] = config
+            routing_cache.keep(account_id, config)
     if sender_domain not in config.pins:
         db.execute(
             cursor,
@@ -364,23 +307,10 @@ def routing_steps(
     return unique
 
 
-def peaks_load(*, warmup_ids: Sequence[int], today: date) -> dict[int, int]:
-    """Each warm-up's highest `routed` over the PEAK_DAYS days before today (one query)."""
-    if not warmup_ids:
-        return {}
-    params: dict = {"since": today - timedelta(days=PEAK_DAYS), "today": today}
-    sql = _statements()["peaks"].format(ids=_placeholders("w", warmup_ids, params))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {warmup_id: peak or 0 for warmup_id, peak in cursor.fetchall()}
-
-
 def day_cap(candidate: Candidate, peak: int) -> int:
-    """The cap a day opens with: the schedule's cap while warming, the growth allowance once
-    warm."""
-    if candidate.phase == WARMING:
-        return candidate.daily_cap
-    return warm_day_cap(
+    """The cap a candidate's day opens with (ips.warmup_rule.day_cap)."""
+    return warmup_rule.day_cap(
+        phase=candidate.phase,
         daily_cap=candidate.daily_cap,
         floor=candidate.floor,
         max_daily_growth=candidate.max_daily_growth,
@@ -392,7 +322,9 @@ def _open_days(cursor, candidates: list[Candidate], today: date) -> None:
     closed = [c for c in candidates if c.cap is None]
     if not closed:
         return
-    peaks = peaks_load(warmup_ids=[c.warmup_id for c in closed if c.phase == WARM], today=today)
+    peaks = selectors.peaks_load(
+        warmup_ids=[c.warmup_id for c in closed if c.phase == WARM], today=today
+    )
     values, params = [], []
     for c in sorted(closed, key=lambda c: c.warmup_id):  # one lock order for every request
         c.cap = day_cap(c, peaks.get(c.warmup_id, 0))

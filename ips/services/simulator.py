@@ -1,4 +1,4 @@
-"""The ramp simulator: the daily controller's own rule (`controller.decide`) run over simulated
+"""The ramp simulator: the daily controller's own rule (`ips.warmup_rule.decide`) run over simulated
 days, in memory — nothing is written anywhere — so that operators can see what a profile will
 do before they use it (`python manage.py simulate_ip_warmup`).
 
@@ -15,9 +15,8 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ips.services.controller import WARM_STATES, DayFigures, PairState, Rules, decide
-from ips.services.routing import PEAK_DAYS
-from ips.services.warmup import warm_day_cap
+from ips.types import WARM_STATES
+from ips.warmup_rule import PEAK_DAYS, DayFigures, PairState, Rules, decide, warm_day_cap
 
 # A good list: 0.5% hard bounces, 0.05% complaints (well under the 5% and 0.3% limits).
 HARD_BOUNCE_SHARE = 0.005

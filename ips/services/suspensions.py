@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from ips.models import (
@@ -33,7 +33,8 @@ from ips.models import (
     IpWarmupHour,
     utc_day,
 )
-from ips.services.warmup import profiles_by_provider
+from ips.routing_cache import routing_cache_clear
+from ips.selectors import profiles_by_provider
 
 THROTTLED_FOR = timedelta(hours=2)
 BLOCKED_FOR = timedelta(hours=24)
@@ -106,18 +107,12 @@ def _suspend_decision(
 
 
 def _clear_routing_caches(account_ids: Iterable[int | None]) -> None:
-    from ips.services.routing import routing_cache_clear
-
     ids = set(account_ids)
-
-    def clear():
-        if None in ids:  # a shared pool's IP: every account routes through it
-            routing_cache_clear()
-        else:
-            for account_id in ids:
-                routing_cache_clear(account_id=account_id)
-
-    transaction.on_commit(clear)
+    if None in ids:  # a shared pool's IP: every account routes through it
+        routing_cache_clear()
+        return
+    for account_id in ids:
+        routing_cache_clear(account_id=account_id)
 
 
 def warmups_suspend_busy(

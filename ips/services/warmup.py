@@ -1,12 +1,11 @@
 """Per-provider warm-up rows: creating them, starting a warm-up, changing a cap.
 
-The daily controller (next issue) moves stages; everything that changes a cap goes through
-`ip_warmup_cap_set` so that today's open day row follows at once.
+The daily controller (ips/services/controller.py) moves stages; everything else that changes a
+cap goes through `ip_warmup_cap_set` so that today's open day row follows at once.
 """
 
 from __future__ import annotations
 
-import math
 from datetime import date
 
 from django.db import transaction
@@ -14,54 +13,9 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from ips.models import DedicatedIp, IpWarmup, IpWarmupDay, WarmupProfile, utc_day
-from providers.models import OTHER, MailboxProvider
+from ips.routing_cache import routing_cache_clear
+from ips.selectors import profiles_by_provider
 from warmup_site.errors import ApplicationError
-
-# Used for a provider an operator added without giving it a profile (and no `other` profile).
-DEFAULT_PROFILE = dict(
-    start_cap=100,
-    growth=1.6,
-    target_cap=10000,
-    min_days=14,
-    pacing_hours=12,
-    floor=1000,
-    max_daily_growth=0.2,
-    engaged_days_start=30,
-    engaged_days_step=15,
-    # The controller's thresholds (see WarmupProfile and docs/operations.md).
-    backoff_rate=0.02,
-    backoff_min_replies=10,
-    backoff_cut=0.5,
-    complaint_limit=0.003,
-    hard_bounce_limit=0.05,
-    idle_days_step_back=3,
-    warm_after_days=3,
-    suspend_after=20,
-)
-
-
-def profiles_by_provider() -> dict[int, WarmupProfile]:
-    """Every provider's warm-up profile, keyed by provider id (one query for profiles, one for
-    providers). A provider without its own profile uses the `other` provider's, else defaults."""
-    profiles = {p.provider_id: p for p in WarmupProfile.objects.select_related("provider")}
-    fallback = next((p for p in profiles.values() if p.provider.slug == OTHER), None)
-    result = {}
-    for provider in MailboxProvider.objects.all():
-        profile = profiles.get(provider.pk)
-        if profile is None:
-            if fallback is not None:
-                values = {field: getattr(fallback, field) for field in DEFAULT_PROFILE}
-            else:
-                values = DEFAULT_PROFILE
-            profile = WarmupProfile(provider=provider, **values)
-        result[provider.pk] = profile
-    return result
-
-
-def warm_day_cap(*, daily_cap: int, floor: int, max_daily_growth: float, peak: int) -> int:
-    """A warm IP's cap for a day: it may grow by max_daily_growth over its recent peak, and may
-    always send its warm-up's final cap and the provider's floor ("no sudden jumps")."""
-    return max(daily_cap, floor, math.ceil(peak * (1 + max_daily_growth)))
 
 
 def _initial_values(*, ip: DedicatedIp, profile: WarmupProfile, today: date) -> dict:
@@ -139,8 +93,6 @@ def ip_warmup_start(*, ip: DedicatedIp) -> DedicatedIp:
     ip.state = DedicatedIp.State.WARMING
     ip.state_changed_at = timezone.now()
     ip.save(update_fields=["state", "state_changed_at"])
-    from ips.services.routing import routing_cache_clear
-
     routing_cache_clear()  # this process routes to it at once; others within seconds
     return ip
 

@@ -10,7 +10,9 @@ from django.db import IntegrityError, transaction
 from ips import tasks
 from ips.models import DedicatedIp, IpWarmup, IpWarmupDay, IpWarmupDecision
 from ips.services.controller import controller_run
+from ips.services.routing import routes_decide
 from ips.tests import factories as f
+from ips.types import Recipient
 
 # Google's profile: stages 50, 70, 98, 138, 193, …, 20,000 (19 stages); stages 1–4 ask for 3
 # sending days each, the others for 2.
@@ -267,7 +269,7 @@ def test_it_becomes_warm_after_clean_days_at_the_target_and_the_ip_when_all_are(
     assert "the target cap of 20,000 held clean for 3 sending days" in d.reason
     ip.refresh_from_db()
     assert ip.state == DedicatedIp.State.WARM
-    assert counts["ips_changed"] == 1
+    assert counts.ips_changed == 1
 
 
 def test_an_ip_stays_warming_while_one_provider_is(pool):
@@ -329,7 +331,7 @@ def test_running_twice_decides_once(pool):
     run()
     second = run(RUN_AT + timedelta(hours=3))
 
-    assert second["pairs"] == 0
+    assert second.pairs == 0
     assert google(ip).stage == 2
     assert len(decisions(ip)) == 1
 
@@ -394,7 +396,7 @@ def test_it_takes_a_fixed_number_of_queries_whatever_the_number_of_pairs(
         day(ip, routed=50, on=TODAY)
     with django_assert_num_queries(12):
         counts = run(RUN_AT + timedelta(days=1))
-    assert counts["pairs"] == 11 * 11  # every provider of every IP
+    assert counts.pairs == 11 * 11  # every provider of every IP
 
 
 def test_the_task_reports_what_it_decided(pool):
@@ -440,8 +442,6 @@ def test_first_day_of_a_new_warm_up_is_decided_from_its_start(pool):
 
 
 def test_routing_prefers_an_ip_the_floor_watch_flagged_cooling(pool, account):
-    from ips.services.routing import Recipient, routes_decide
-
     with time_machine.travel(datetime(2026, 11, 1, tzinfo=UTC)):
         busy = f.warm_ip(pool=pool, address="203.0.113.2")
         quiet = f.warm_ip(pool=pool, address="203.0.113.9")

@@ -61,7 +61,7 @@ def test_two_runs_at_once_decide_each_pair_and_day_exactly_once():
         thread.join()
 
     assert errors == []
-    assert sum(r["pairs"] for r in results) == pairs
+    assert sum(r.pairs for r in results) == pairs
     per_day = (
         IpWarmupDecision.objects.filter(daily=True).values("warmup", "day").annotate(n=Count("id"))
     )

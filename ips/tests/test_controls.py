@@ -11,7 +11,9 @@ from accounts.tests.factories import AccountFactory, MembershipFactory
 from ips.models import DedicatedIp, IpWarmup, IpWarmupDay, IpWarmupDecision
 from ips.services.controller import controller_run
 from ips.services.controls import ip_warmup_pause, provider_slug
+from ips.services.routing import routes_decide
 from ips.tests import factories as f
+from ips.types import Recipient
 from warmup_site.errors import ApplicationError
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -126,8 +128,6 @@ def test_an_operator_pauses_and_resumes_at_the_same_stage(operator_api, operator
 
 
 def test_a_paused_pair_is_not_routed_and_its_days_are_not_idle_days(operator_api, account, ip):
-    from ips.services.routing import Recipient, routes_decide
-
     post(operator_api, "pause")
     routes = routes_decide(
         account=account, sender_domain="acme.example", recipients=[Recipient("a@gmail.com")]

@@ -243,7 +243,9 @@ def test_the_demo_shows_a_few_days_of_controller_decisions_once(db):
     assert {("google", "advance"), ("microsoft", "hold"), ("yahoo", "backoff")} <= kinds
 
 
-def test_an_operator_pins_a_domain_to_a_pool_in_the_admin(operator_client, account, other_account):
+def test_an_operator_pins_a_domain_to_a_pool_in_the_admin(
+    operator_client, account, other_account, django_capture_on_commit_callbacks
+):
     own = f.pool(account=account, name="acme")
     marketing = f.pool(account=account, name="marketing", is_default=False)
     f.warm_ip(pool=own, address="203.0.113.1")
@@ -259,9 +261,11 @@ def test_an_operator_pins_a_domain_to_a_pool_in_the_admin(operator_client, accou
         "/admin/ips/domainpoolpin/add/",
         {"domain": domain.pk, "pool": f.pool(account=other_account).pk},
     )
-    done = operator_client.post(
-        "/admin/ips/domainpoolpin/add/", {"domain": domain.pk, "pool": marketing.pk}
-    )
+    # The pin drops this process's cached routing configuration when its transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        done = operator_client.post(
+            "/admin/ips/domainpoolpin/add/", {"domain": domain.pk, "pool": marketing.pk}
+        )
 
     assert "Pick a pool of the domain&#x27;s own account" in refused.content.decode()
     assert done.status_code == 302

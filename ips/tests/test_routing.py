@@ -9,10 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from ips import services
+from ips import routing_cache, services
 from ips.models import DedicatedIp, IpWarmup, IpWarmupDay
-from ips.services.routing import Recipient
 from ips.tests import factories as f
+from ips.types import Recipient
 from providers import registry
 
 LATE = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)  # every pacing window is fully open
@@ -352,7 +352,7 @@ def test_its_database_work_grows_with_groups_not_recipients(account, django_asse
     with django_assert_num_queries(1):
         route(account, *gmail(5000))
     # A cold cache: 1 the configuration with today's rows, 2 the sender domain's pin, 3 claim
-    services.routing.routing_cache_clear()
+    routing_cache.forget()
     with django_assert_num_queries(3):
         route(account, *gmail(5000, start=5000))
 

@@ -11,8 +11,8 @@ from django.db import connection
 from accounts.tests.factories import AccountFactory
 from ips import services
 from ips.models import IpWarmupDay
-from ips.services.routing import Recipient
 from ips.tests import factories as f
+from ips.types import Recipient
 from warmup_site.testing import load_reference_data
 
 LATE = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)

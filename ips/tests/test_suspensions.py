@@ -11,8 +11,9 @@ from ips import services
 from ips.addresses import dnsbl_name
 from ips.models import DedicatedIp, IpWarmup, IpWarmupDecision
 from ips.services.controls import ip_warmup_suspension_cancel
-from ips.services.routing import Recipient, routes_decide
+from ips.services.routing import routes_decide
 from ips.tests import factories as f
+from ips.types import Recipient
 from warmup_site import dns
 
 NOW = datetime(2026, 11, 23, 12, 30, tzinfo=UTC)

@@ -2,9 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ips.selectors import profiles_by_provider
 from ips.services.controls import provider_slug
 from ips.services.simulator import simulate
-from ips.services.warmup import profiles_by_provider
 from warmup_site.errors import ApplicationError
 
 DEFAULT_PROVIDERS = ["google", "microsoft", "yahoo"]
