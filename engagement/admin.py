@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from accounts.admin import TenantAdmin
 from accounts.tenancy import is_operator
 from engagement.models import SeedAction, SeedMailbox, WarmupMessage
-from engagement.services.seeds import seed_set_secrets, seed_test_connection
+from engagement.services.seeds import seed_rotation_set, seed_set_secrets, seed_test_connection
 
 
 class SeedMailboxForm(forms.ModelForm):
@@ -150,13 +150,17 @@ class SeedMailboxAdmin(admin.ModelAdmin):
 
     @admin.action(description="Take out of rotation")
     def take_out_of_rotation(self, request, queryset):
-        count = queryset.update(state=SeedMailbox.State.DISABLED, state_reason="By an operator.")
-        self.message_user(request, f"{count} seeds taken out of rotation.")
+        seeds = list(queryset)
+        for seed in seeds:
+            seed_rotation_set(seed=seed, active=False, actor=request.user.get_username())
+        self.message_user(request, f"{len(seeds)} seeds taken out of rotation.")
 
     @admin.action(description="Put back in rotation")
     def put_back_in_rotation(self, request, queryset):
-        count = queryset.update(state=SeedMailbox.State.ACTIVE, state_reason="")
-        self.message_user(request, f"{count} seeds back in rotation.")
+        seeds = list(queryset)
+        for seed in seeds:
+            seed_rotation_set(seed=seed, active=True)
+        self.message_user(request, f"{len(seeds)} seeds back in rotation.")
 
 
 class SeedActionInline(admin.TabularInline):

@@ -16,11 +16,7 @@ def check_ip(ip_id: int) -> str:
 
 def check_due_ips() -> str:
     """Re-check every IP whose next check is due: new IPs soon, sending IPs every few hours."""
-    counts = services.ips_check_due()
-    return (
-        f"checked {counts['checked']} IPs: {counts['passed']} passed, {counts['failed']} failed, "
-        f"{counts['unknown']} unknown (DNS did not answer); {counts['started']} started warming"
-    )
+    return services.ips_check_due().sentence()
 
 
 def run_warmup_controller() -> str:

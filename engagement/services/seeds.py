@@ -91,6 +91,8 @@ def seed_test_connection(*, seed: SeedMailbox) -> seedclient.ConnectionReport:
 
 
 def seed_take_out(*, seed: SeedMailbox, state: str, reason: str) -> None:
+    """Take a seed out of rotation because it failed (login refused, no spam folder): the
+    server's words are its state reason and its last error."""
     now = timezone.now()
     seed.state = state
     seed.state_reason = reason
@@ -100,3 +102,11 @@ def seed_take_out(*, seed: SeedMailbox, state: str, reason: str) -> None:
     seed.save(
         update_fields=["state", "state_reason", "last_error", "last_error_at", "last_checked_at"]
     )
+
+
+def seed_rotation_set(*, seed: SeedMailbox, active: bool, actor: str = "an operator") -> None:
+    """An operator takes a seed out of rotation, or puts it back (its last error stays as a
+    record; the next sweep or connection test writes a new one)."""
+    seed.state = SeedMailbox.State.ACTIVE if active else SeedMailbox.State.DISABLED
+    seed.state_reason = "" if active else f"Taken out of rotation by {actor}."
+    seed.save(update_fields=["state", "state_reason"])

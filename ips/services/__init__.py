@@ -20,6 +20,7 @@ from ips.services.pools import (
     ip_pool_save,
     ip_pool_validate,
     ip_retire,
+    ip_update,
 )
 from ips.services.readiness import (
     ip_readiness_check,
@@ -44,6 +45,7 @@ __all__ = [
     "ip_readiness_check",
     "ip_readiness_override",
     "ip_retire",
+    "ip_update",
     "ip_warmup_cap_set",
     "ip_warmup_start",
     "ip_warmups_sync",

@@ -145,6 +145,23 @@ def ip_create(
     return ip
 
 
+def ip_update(*, ip: DedicatedIp, hostname: str, pool: IpPool) -> DedicatedIp:
+    """Change an IP's expected PTR name or move it to another pool (routing follows at once in
+    this process, within seconds elsewhere; its warm-up history moves with it)."""
+    if hostname.strip():
+        try:
+            hostname = normalise_domain(hostname)
+        except ValueError as exc:
+            raise ApplicationError(f"{hostname!r} {exc}.", field="hostname") from None
+    else:
+        hostname = ""
+    ip.hostname = hostname
+    ip.pool = pool
+    ip.save(update_fields=["hostname", "pool"])
+    routing_cache_clear()  # the old pool's account and the new one's
+    return ip
+
+
 def _enqueue_check(ip_id: int) -> None:
     from django_q.tasks import async_task
 

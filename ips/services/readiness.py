@@ -89,6 +89,27 @@ def check_names() -> list[tuple[str, str]]:
 
 
 @dataclass
+class ReadinessSummary:
+    """What a round of readiness checks found (the tasks' and the admin action's sentence)."""
+
+    checked: int = 0
+    passed: int = 0
+    failed: int = 0
+    unknown: int = 0
+    started: int = 0
+
+    def add(self, other: ReadinessSummary) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def sentence(self) -> str:
+        return (
+            f"checked {self.checked} IPs: {self.passed} passed, {self.failed} failed, "
+            f"{self.unknown} unknown (DNS did not answer); {self.started} started warming"
+        )
+
+
+@dataclass
 class Outcome:
     """One check's result this time: a fact (pass/fail) or a temporary failure."""
 
@@ -222,15 +243,15 @@ def _next_check(ip: DedicatedIp, now: datetime) -> datetime | None:
     return now + timedelta(hours=settings.WARMUP_IP_RECHECK_HOURS)
 
 
-def ips_readiness_check(*, ips: list[DedicatedIp]) -> dict[str, int]:
-    """Check these IPs now, store the results and move new IPs on. Returns counts by outcome.
+def ips_readiness_check(*, ips: list[DedicatedIp]) -> ReadinessSummary:
+    """Check these IPs now, store the results and move new IPs on.
 
     The lookups run outside any transaction; the writes for the whole batch run in one.
     """
     ips = [ip for ip in ips if ip.state != DedicatedIp.State.RETIRED]
-    counts = {"passed": 0, "failed": 0, "unknown": 0, "started": 0}
+    summary = ReadinessSummary(checked=len(ips))
     if not ips:
-        return counts
+        return summary
     results = _run(ips)
     now = timezone.now()
     names = {name: kind for name, kind in check_names()}
@@ -275,7 +296,7 @@ def ips_readiness_check(*, ips: list[DedicatedIp]) -> dict[str, int]:
         for ip in ips:
             ip.readiness = _summarise(by_ip[ip.pk])
             ip.readiness_checked_at = now
-            counts[ip.readiness] += 1
+            setattr(summary, ip.readiness, getattr(summary, ip.readiness) + 1)
             if ip.state == DedicatedIp.State.NEW and ip.readiness != DedicatedIp.Readiness.PASSED:
                 ip.state = DedicatedIp.State.CHECKING
                 ip.state_changed_at = now
@@ -293,7 +314,7 @@ def ips_readiness_check(*, ips: list[DedicatedIp]) -> dict[str, int]:
         for ip in to_start:
             ip_warmup_start(ip=ip)
             ip.state = DedicatedIp.State.WARMING
-            counts["started"] += 1
+            summary.started += 1
         # Blocklists and the fast back-off: a listed sending IP is suspended at every provider,
         # and a check with every blocklist clean lifts such a suspension.
         listed, clean = {}, []
@@ -312,7 +333,7 @@ def ips_readiness_check(*, ips: list[DedicatedIp]) -> dict[str, int]:
     # An IP that passes again is routed to at once in this process (a failing one already is
     # refused by every claim).
     routing_cache_clear()
-    return counts
+    return summary
 
 
 def _updated_check(
@@ -406,13 +427,13 @@ def ip_readiness_override(*, ip: DedicatedIp, actor, reason: str) -> DedicatedIp
     return ip
 
 
-def ips_check_due(*, batch_size: int = 100, max_batches: int = 20) -> dict[str, int]:
+def ips_check_due(*, batch_size: int = 100, max_batches: int = 20) -> ReadinessSummary:
     """The scheduled job: check every IP whose next check is due. Safe on several workers.
 
     Batches are claimed with warmup_site.jobs.due_batches (a lease of CHECK_LEASE on
     next_check_at, skipping rows another worker holds); the lookups run outside it.
     """
-    totals = {"checked": 0, "passed": 0, "failed": 0, "unknown": 0, "started": 0}
+    totals = ReadinessSummary()
     for batch in due_batches(
         DedicatedIp.objects.exclude(state=DedicatedIp.State.RETIRED),
         due_field="next_check_at",
@@ -421,8 +442,5 @@ def ips_check_due(*, batch_size: int = 100, max_batches: int = 20) -> dict[str, 
         max_batches=max_batches,
     ):
         ips = list(DedicatedIp.objects.filter(pk__in=batch).order_by("pk"))
-        counts = ips_readiness_check(ips=ips)
-        totals["checked"] += len(ips)
-        for key, value in counts.items():
-            totals[key] += value
+        totals.add(ips_readiness_check(ips=ips))
     return totals
