@@ -130,84 +130,108 @@ def _timestamp(value, field: str, latest: datetime) -> datetime:
 
 def events_parse(data, *, now: datetime) -> list[EventInput]:
     items = _list(data, "events", MAX_EVENTS)
-    latest = now + FUTURE_TOLERANCE
-    # Values that repeat across a batch are checked once.
-    domains: dict = {}
-    ips: dict = {}
-    moments: dict = {}
-    statuses: set = set()
-    events = []
-    for index, item in enumerate(items):
-        where = f"events[{index}]"
+    parser = _EventParser(latest=now + FUTURE_TOLERANCE)
+    return [parser.parse(item, f"events[{index}]") for index, item in enumerate(items)]
+
+
+class _EventParser:
+    """Checks one event after another; values that repeat across a batch are checked once."""
+
+    def __init__(self, *, latest: datetime):
+        self.latest = latest
+        self.domains: dict = {}
+        self.ips: dict = {}
+        self.moments: dict = {}
+        self.statuses: set = set()
+
+    def parse(self, item, where: str) -> EventInput:
         if not isinstance(item, dict):
             _fail(where, "Give each event as an object.")
-        event_id = item.get("id")
+        return EventInput(
+            self._id(item.get("id"), f"{where}.id"),
+            self._type(item.get("type"), f"{where}.type"),
+            self._ip(item.get("ip"), f"{where}.ip"),
+            self._sender_domain(item, f"{where}.sender_domain"),
+            self._recipient(item.get("recipient"), f"{where}.recipient"),
+            self._code(item.get("smtp_code"), f"{where}.smtp_code"),
+            self._status(item.get("enhanced_status") or "", f"{where}.enhanced_status"),
+            self._response(item.get("response") or "", f"{where}.response"),
+            self._timestamp(item, f"{where}.timestamp"),
+        )
+
+    @staticmethod
+    def _id(event_id, field: str) -> str:
         if type(event_id) is int and not isinstance(event_id, bool):
             event_id = str(event_id)
         if not isinstance(event_id, str) or not event_id.strip():
-            _fail(f"{where}.id", "Give the event's id (a string, unique in your account).")
+            _fail(field, "Give the event's id (a string, unique in your account).")
         if len(event_id) > MAX_EVENT_ID:
-            _fail(f"{where}.id", f"An id has at most {MAX_EVENT_ID} characters.")
-        kind = item.get("type")
+            _fail(field, f"An id has at most {MAX_EVENT_ID} characters.")
+        return event_id
+
+    @staticmethod
+    def _type(kind, field: str) -> str:
         if kind not in EVENT_TYPES:
             _fail(
-                f"{where}.type",
+                field,
                 f"{kind!r} is not a valid choice; use one of {', '.join(sorted(EVENT_TYPES))}.",
             )
-        ip_text = item.get("ip")
+        return kind
+
+    def _ip(self, ip_text, field: str) -> str:
         try:
-            ip = ips[ip_text]
+            return self.ips[ip_text]
         except (KeyError, TypeError):
             if not isinstance(ip_text, str):
-                _fail(f"{where}.ip", "Give the IP address the message left from.")
+                _fail(field, "Give the IP address the message left from.")
             try:
-                ip = ips[ip_text] = normalise_ip(ip_text)
+                ip = self.ips[ip_text] = normalise_ip(ip_text)
             except ValueError as exc:
-                _fail(f"{where}.ip", f"{ip_text!r} {exc}.")
+                _fail(field, f"{ip_text!r} {exc}.")
+            return ip
+
+    def _sender_domain(self, item: dict, field: str) -> str:
         if "sender_domain" not in item:
-            _fail(f"{where}.sender_domain", "This field is required.")
-        sender_domain = _domain(item["sender_domain"], f"{where}.sender_domain", domains)
-        recipient = item.get("recipient")
+            _fail(field, "This field is required.")
+        return _domain(item["sender_domain"], field, self.domains)
+
+    @staticmethod
+    def _recipient(recipient, field: str) -> str:
         problem = _address_problem(recipient)
         if problem:
-            _fail(f"{where}.recipient", problem)
-        code = item.get("smtp_code")
-        if code is not None:
-            if isinstance(code, str) and code.isdigit():
-                code = int(code)
-            if type(code) is not int or not 200 <= code <= 599:
-                _fail(f"{where}.smtp_code", f"{code!r} is not an SMTP reply code (200-599).")
-        status = item.get("enhanced_status") or ""
-        if status and status not in statuses:
+            _fail(field, problem)
+        return recipient
+
+    @staticmethod
+    def _code(code, field: str) -> int | None:
+        if code is None:
+            return None
+        if isinstance(code, str) and code.isdigit():
+            code = int(code)
+        if type(code) is not int or not 200 <= code <= 599:
+            _fail(field, f"{code!r} is not an SMTP reply code (200-599).")
+        return code
+
+    def _status(self, status, field: str) -> str:
+        if status and status not in self.statuses:
             if not isinstance(status, str) or parse_status(status) is None:
-                _fail(
-                    f"{where}.enhanced_status",
-                    f"{status!r} is not an enhanced status code such as 4.7.28.",
-                )
-            statuses.add(status)
-        response = item.get("response") or ""
+                _fail(field, f"{status!r} is not an enhanced status code such as 4.7.28.")
+            self.statuses.add(status)
+        return status.strip()
+
+    @staticmethod
+    def _response(response, field: str) -> str:
         if not isinstance(response, str):
-            _fail(f"{where}.response", "Give the SMTP reply as a string.")
+            _fail(field, "Give the SMTP reply as a string.")
         if len(response) > MAX_RESPONSE:
-            _fail(f"{where}.response", f"A reply has at most {MAX_RESPONSE} characters.")
+            _fail(field, f"A reply has at most {MAX_RESPONSE} characters.")
+        return response
+
+    def _timestamp(self, item: dict, field: str) -> datetime:
         if "timestamp" not in item:
-            _fail(f"{where}.timestamp", "This field is required.")
-        raw_time = item["timestamp"]
-        timestamp = moments.get(raw_time) if isinstance(raw_time, str) else None
-        if timestamp is None:
-            timestamp = _timestamp(raw_time, f"{where}.timestamp", latest)
-            moments[raw_time] = timestamp
-        events.append(
-            EventInput(
-                event_id,
-                kind,
-                ip,
-                sender_domain,
-                recipient,
-                code,
-                status.strip(),
-                response,
-                timestamp,
-            )
-        )
-    return events
+            _fail(field, "This field is required.")
+        raw = item["timestamp"]
+        moment = self.moments.get(raw) if isinstance(raw, str) else None
+        if moment is None:
+            moment = self.moments[raw] = _timestamp(raw, field, self.latest)
+        return moment

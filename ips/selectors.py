@@ -119,6 +119,29 @@ def _last_decision(decision: IpWarmupDecision | None) -> dict | None:
     }
 
 
+# The columns ip_warmup_rows reads, in the order `_today` indexes them.
+_ROW_FIELDS = (
+    "id",
+    "ip_id",
+    "provider__slug",
+    "provider__name",
+    "state",
+    "stage",
+    "daily_cap",
+    "sending_days",
+    "suspended_until",
+    "suspension_reason",
+    "today__cap",
+    "today__routed",
+    "provider__warmup_profile__pacing_hours",
+    "provider__warmup_profile__floor",
+    "provider__warmup_profile__max_daily_growth",
+    "ip__state",
+    "ip__readiness",
+    "last_decision_id",
+)
+
+
 def _today(r: tuple, *, peaks: dict[int, int], now: datetime, hour: int) -> tuple[int, int]:
     """(today's cap, what routing could still send now) of one row of ip_warmup_rows."""
     phase = ROUTING_PHASE.get(r[4])
@@ -157,26 +180,7 @@ def ip_warmup_rows(*, ip_ids: list[int], now: datetime | None = None) -> dict[in
         .annotate(today=FilteredRelation("days", condition=Q(days__day=today)))
         .annotate(last_decision_id=Subquery(newest.values("pk")[:1]))
         .order_by("ip_id", "provider__position", "provider__name")
-        .values_list(
-            "id",
-            "ip_id",
-            "provider__slug",
-            "provider__name",
-            "state",
-            "stage",
-            "daily_cap",
-            "sending_days",
-            "suspended_until",
-            "suspension_reason",
-            "today__cap",
-            "today__routed",
-            "provider__warmup_profile__pacing_hours",
-            "provider__warmup_profile__floor",
-            "provider__warmup_profile__max_daily_growth",
-            "ip__state",
-            "ip__readiness",
-            "last_decision_id",
-        )
+        .values_list(*_ROW_FIELDS)
     )
     decision_ids = [r[17] for r in rows if r[17] is not None]
     decisions = (

@@ -95,18 +95,42 @@ def _clean_reason(reason: str) -> str:
     return reason
 
 
-@transaction.atomic
-def _apply(
-    *,
-    ip: DedicatedIp,
-    provider: str | None,
-    actor,
-    reason: str,
-    kind: str,
-    verb: str,
-    change: Callable[[IpWarmup, Rules, datetime], Change],
-) -> list[IpWarmupDecision]:
-    reason = _clean_reason(reason)
+@dataclass(frozen=True)
+class _Control:
+    """One operator's control, as each pair's decision records it."""
+
+    kind: str
+    verb: str
+    reason: str
+    actor: object
+    now: datetime
+
+    def decision(self, warmup: IpWarmup, before: PairState, after: PairState) -> list:
+        who = getattr(self.actor, "username", None) or "an operator"
+        sentence = f"{who} {self.verb} at {warmup.provider.name}"
+        if (after.stage, after.daily_cap) != (before.stage, before.daily_cap):
+            sentence += (
+                f" (stage {before.stage} → {after.stage}, cap {before.daily_cap:,} → "
+                f"{after.daily_cap:,})"
+            )
+        decision = Decision(
+            kind=self.kind,
+            before=before,
+            after=after,
+            reason=f"{sentence}: {self.reason}",
+            figures={"operator_reason": self.reason},
+        )
+        return bulk.decision_row(
+            warmup_id=warmup.pk,
+            day=utc_day(self.now),
+            daily=False,
+            decision=decision,
+            actor_id=getattr(self.actor, "pk", None),
+            now=self.now,
+        )
+
+
+def _locked_warmups(ip: DedicatedIp, provider: str | None) -> tuple[DedicatedIp, list[IpWarmup]]:
     ip = DedicatedIp.objects.select_for_update().get(pk=ip.pk)
     if ip.state not in ROUTABLE_IP_STATES:
         raise ApplicationError(
@@ -119,14 +143,26 @@ def _apply(
     warmups = list(query.select_related("provider").order_by("pk"))
     if not warmups:
         raise ApplicationError(f"{ip.address} has no warm-up at that provider.", field="provider")
-    now = timezone.now()
-    today = utc_day(now)
+    return ip, warmups
+
+
+@transaction.atomic
+def _apply(
+    *,
+    ip: DedicatedIp,
+    provider: str | None,
+    actor,
+    reason: str,
+    kind: str,
+    verb: str,
+    change: Callable[[IpWarmup, Rules, datetime], Change],
+) -> list[IpWarmupDecision]:
+    control = _Control(kind, verb, _clean_reason(reason), actor, timezone.now())
+    ip, warmups = _locked_warmups(ip, provider)
     profiles = profiles_by_provider()
     changed, skipped, decisions, caps = [], [], [], []
-    who = getattr(actor, "username", None) or "an operator"
     for warmup in warmups:
-        rules = Rules.from_profile(profiles[warmup.provider_id])
-        outcome = change(warmup, rules, now)
+        outcome = change(warmup, Rules.from_profile(profiles[warmup.provider_id]), control.now)
         if outcome.fields is None:
             skipped.append(f"{warmup.provider.name}: {outcome.skip}")
             continue
@@ -134,30 +170,8 @@ def _apply(
         for name, value in outcome.fields.items():
             setattr(warmup, name, value)
         after = _pair(warmup)
-        sentence = f"{who} {verb} at {warmup.provider.name}"
-        if (after.stage, after.daily_cap) != (before.stage, before.daily_cap):
-            sentence += (
-                f" (stage {before.stage} → {after.stage}, cap {before.daily_cap:,} → "
-                f"{after.daily_cap:,})"
-            )
-        decision = Decision(
-            kind=kind,
-            before=before,
-            after=after,
-            reason=f"{sentence}: {reason}",
-            figures={"operator_reason": reason},
-        )
-        decisions.append(
-            bulk.decision_row(
-                warmup_id=warmup.pk,
-                day=today,
-                daily=False,
-                decision=decision,
-                actor_id=getattr(actor, "pk", None),
-                now=now,
-            )
-        )
-        warmup.updated_at = now
+        decisions.append(control.decision(warmup, before, after))
+        warmup.updated_at = control.now
         changed.append((warmup, ["updated_at", *outcome.fields]))
         if after.daily_cap != before.daily_cap or after.state != before.state:
             caps.append([warmup.pk, after.daily_cap])
@@ -171,13 +185,13 @@ def _apply(
         warmup.save(update_fields=fields)
     with connection.cursor() as cursor:
         bulk.decisions_insert(cursor, decisions)
-        bulk.day_caps_follow(cursor, caps=caps, today=today)
-        bulk.ips_state_follow(cursor, now=now)
+        bulk.day_caps_follow(cursor, caps=caps, today=utc_day(control.now))
+        bulk.ips_state_follow(cursor, now=control.now)
     # A shared pool's IP (no account) concerns every account.
     routing_cache_clear(account_id=ip.pool.account_id)
     return list(
         IpWarmupDecision.objects.filter(
-            warmup__in=[w for w, _ in changed], kind=kind, created_at=now
+            warmup__in=[w for w, _ in changed], kind=kind, created_at=control.now
         ).order_by("warmup__provider__position")
     )
 

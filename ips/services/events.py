@@ -92,6 +92,16 @@ def _usable_ips(*, account, addresses: Sequence[str]) -> dict[str, int]:
     return dict(rows)
 
 
+@dataclass
+class _Prepared:
+    """A batch ready to write: its rows, and for each event that counts, where it counts."""
+
+    rows: list[tuple]
+    # event id → (warm-up id, UTC day, type, rule category, clock hour if recent)
+    counted: dict[str, tuple]
+    providers: dict[int, int]  # warm-up id → provider id (for the fast back-off's profiles)
+
+
 def events_ingest(
     *, account, events: Sequence[EventInput], now: datetime | None = None
 ) -> IngestResult:
@@ -100,8 +110,26 @@ def events_ingest(
     unique: dict[str, EventInput] = {}
     for event in events:
         unique.setdefault(event.event_id, event)  # the first copy in a batch wins
-    batch = [unique[key] for key in sorted(unique)]
+    batch = _prepare(account=account, batch=[unique[key] for key in sorted(unique)], now=now)
+    received_at = connection.ops.adapt_datetimefield_value(now)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            new_ids: set[str] = set()
+            for start in range(0, len(batch.rows), CHUNK):
+                chunk = batch.rows[start : start + CHUNK]
+                new_ids.update(
+                    _insert(cursor, account_id=account.pk, received_at=received_at, rows=chunk)
+                )
+            hour_rows = _count(cursor, batch, new_ids)
+        if hour_rows:
+            suspensions.warmups_suspend_busy(rows=hour_rows, providers=batch.providers, now=now)
+    stored = len(new_ids)
+    return IngestResult(received=received, stored=stored, duplicates=received - stored)
 
+
+def _prepare(*, account, batch: list[EventInput], now: datetime) -> _Prepared:
+    """Look up what the events refer to (IPs, providers, warm-ups, reply rules) once per
+    batch, and build the rows."""
     ip_ids = _usable_ips(account=account, addresses={e.ip for e in batch})
     slugs = addresses_provider(addresses=[e.recipient for e in batch])
     provider_ids = dict(MailboxProvider.objects.values_list("slug", "id"))
@@ -115,43 +143,14 @@ def events_ingest(
         if ip_ids
         else {}
     )
-    rules = responses.rules_load() if any(e.type in CLASSIFIED_TYPES for e in batch) else []
-
-    if connection.vendor == "postgresql":
-        stamp = datetime.isoformat
-    else:
-        # SQLite keeps DateTimeFields as naive UTC text in Django's own format.
-        stamp = connection.ops.adapt_datetimefield_value
-    received_at = connection.ops.adapt_datetimefield_value(now)
-    rows, counted, classified = [], {}, {}
+    classify = _Classifier(any(e.type in CLASSIFIED_TYPES for e in batch))
     # A batch repeats timestamps (an MTA logs by the second): convert each distinct one once.
-    moments = {e.timestamp for e in batch}
-    stamps = {moment: stamp(moment) for moment in moments}
-    days = {moment: utc_day(moment) for moment in moments}
-    # The fast back-off counts replies by clock hour, and only recent ones: an hour-old reply
-    # is no news the daily controller will not see.
-    recent = now - timedelta(hours=1)
-    hours = {
-        moment: moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-        for moment in moments
-        if moment >= recent
-    }
+    moments = _Moments({e.timestamp for e in batch}, now=now)
+    rows, counted = [], {}
     for event, slug in zip(batch, slugs, strict=True):
         ip_id = ip_ids.get(event.ip)
         provider_id = provider_ids.get(slug)
-        category, rule_id = "", None
-        if event.type in CLASSIFIED_TYPES and (event.response or event.enhanced_status):
-            key = (slug, event.smtp_code, event.enhanced_status, event.response)
-            if key not in classified:  # a batch repeats the same replies many times
-                rule = responses.response_classify(
-                    rules=rules,
-                    provider=slug,
-                    smtp_code=event.smtp_code,
-                    enhanced_status=event.enhanced_status,
-                    response=event.response,
-                )
-                classified[key] = (rule.category, rule.id) if rule is not None else ("", None)
-            category, rule_id = classified[key]
+        category, rule_id = classify(event, slug)
         rows.append(
             (
                 event.event_id,
@@ -166,59 +165,84 @@ def events_ingest(
                 event.response,
                 category,
                 rule_id,
-                stamps[event.timestamp],
+                moments.stamps[event.timestamp],
             )
         )
         warmup_id = warmups.get((ip_id, provider_id))
         if warmup_id is not None:
-            counted[event.event_id] = (
-                warmup_id,
-                days[event.timestamp],
-                event.type,
-                category,
-                hours.get(event.timestamp),
-            )
+            day, hour = moments.days[event.timestamp], moments.hours.get(event.timestamp)
+            counted[event.event_id] = (warmup_id, day, event.type, category, hour)
+    providers = {warmup_id: provider_id for (_ip, provider_id), warmup_id in warmups.items()}
+    return _Prepared(rows=rows, counted=counted, providers=providers)
 
-    with transaction.atomic():
-        new_ids: set[str] = set()
-        with connection.cursor() as cursor:
-            for start in range(0, len(rows), CHUNK):
-                new_ids.update(
-                    _insert(
-                        cursor,
-                        account_id=account.pk,
-                        received_at=received_at,
-                        rows=rows[start : start + CHUNK],
-                    )
-                )
-            totals: dict[tuple[int, object], dict[str, int]] = defaultdict(
-                lambda: dict.fromkeys(IpWarmupDay.COUNTERS, 0)
+
+class _Classifier:
+    """The SMTP-response rule of each deferral or bounce reply, each distinct reply once."""
+
+    def __init__(self, needed: bool):
+        self.rules = responses.rules_load() if needed else []
+        self.seen: dict[tuple, tuple[str, int | None]] = {}
+
+    def __call__(self, event: EventInput, slug: str) -> tuple[str, int | None]:
+        if event.type not in CLASSIFIED_TYPES or not (event.response or event.enhanced_status):
+            return "", None
+        key = (slug, event.smtp_code, event.enhanced_status, event.response)
+        if key not in self.seen:  # a batch repeats the same replies many times
+            rule = responses.response_classify(
+                rules=self.rules,
+                provider=slug,
+                smtp_code=event.smtp_code,
+                enhanced_status=event.enhanced_status,
+                response=event.response,
             )
-            pushback: dict[tuple[int, datetime], list[int]] = defaultdict(lambda: [0, 0, 0])
-            for event_id in new_ids:
-                key = counted.get(event_id)
-                if key is None:
-                    continue
-                warmup_id, day, kind, category, hour = key
-                counters = totals[(warmup_id, day)]
-                counters[TYPE_COUNTER[kind]] += 1
-                if category in CATEGORY_COUNTER:
-                    counters[CATEGORY_COUNTER[category]] += 1
-                if hour is not None and category in PUSHBACK:
-                    pushback[(warmup_id, hour)][PUSHBACK[category]] += 1
-            keys = sorted(totals)
-            for start in range(0, len(keys), CHUNK):
-                _add_counters(cursor, [(key, totals[key]) for key in keys[start : start + CHUNK]])
-            # Nothing at all when the batch holds no push-back; else one upsert, and the
-            # profiles and the tripped pairs only when a pair's hour total can trip.
-            hour_rows = suspensions.hour_counts_add(cursor, pushback)
-        if hour_rows:
-            providers = {
-                warmup_id: provider_id for (_ip, provider_id), warmup_id in warmups.items()
-            }
-            suspensions.warmups_suspend_busy(rows=hour_rows, providers=providers, now=now)
-    stored = len(new_ids)
-    return IngestResult(received=received, stored=stored, duplicates=received - stored)
+            self.seen[key] = (rule.category, rule.id) if rule is not None else ("", None)
+        return self.seen[key]
+
+
+class _Moments:
+    """Each distinct timestamp of a batch as the database stores it, its UTC day, and — for
+    replies of the last hour, which the fast back-off counts — its clock hour."""
+
+    def __init__(self, moments: set[datetime], *, now: datetime):
+        if connection.vendor == "postgresql":
+            stamp = datetime.isoformat
+        else:
+            # SQLite keeps DateTimeFields as naive UTC text in Django's own format.
+            stamp = connection.ops.adapt_datetimefield_value
+        self.stamps = {moment: stamp(moment) for moment in moments}
+        self.days = {moment: utc_day(moment) for moment in moments}
+        # An hour-old reply is no news the daily controller will not see.
+        recent = now - timedelta(hours=1)
+        self.hours = {
+            moment: moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+            for moment in moments
+            if moment >= recent
+        }
+
+
+def _count(cursor, batch: _Prepared, new_ids: set[str]) -> list[tuple]:
+    """Add the new events to the day counters (one upsert per chunk of day rows) and their
+    push-back replies to the hour counters; returns the touched hour rows' totals."""
+    totals: dict[tuple[int, object], dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys(IpWarmupDay.COUNTERS, 0)
+    )
+    pushback: dict[tuple[int, datetime], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for event_id in new_ids:
+        key = batch.counted.get(event_id)
+        if key is None:
+            continue
+        warmup_id, day, kind, category, hour = key
+        counters = totals[(warmup_id, day)]
+        counters[TYPE_COUNTER[kind]] += 1
+        if category in CATEGORY_COUNTER:
+            counters[CATEGORY_COUNTER[category]] += 1
+        if hour is not None and category in PUSHBACK:
+            pushback[(warmup_id, hour)][PUSHBACK[category]] += 1
+    keys = sorted(totals)
+    for start in range(0, len(keys), CHUNK):
+        _add_counters(cursor, [(key, totals[key]) for key in keys[start : start + CHUNK]])
+    # Nothing at all when the batch holds no push-back; else one upsert.
+    return suspensions.hour_counts_add(cursor, pushback)
 
 
 def _insert(cursor, *, account_id: int, received_at, rows: list[tuple]) -> list[str]:

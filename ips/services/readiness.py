@@ -254,7 +254,6 @@ def ips_readiness_check(*, ips: list[DedicatedIp]) -> ReadinessSummary:
         return summary
     results = _run(ips)
     now = timezone.now()
-    names = {name: kind for name, kind in check_names()}
     with transaction.atomic():
         # The lookups took a while: work on the rows as they are now (an override, a retirement
         # or another worker may have changed them), locked until the batch is written.
@@ -264,76 +263,93 @@ def ips_readiness_check(*, ips: list[DedicatedIp]) -> ReadinessSummary:
             .exclude(state=DedicatedIp.State.RETIRED)
             .order_by("pk")
         )
-        previous = {
-            (c.ip_id, c.name): c for c in IpCheck.objects.select_for_update().filter(ip__in=ips)
-        }
-        rows = []
-        for ip in ips:
-            for name, outcome in results[ip.pk].items():
-                rows.append(_updated_check(previous.get((ip.pk, name)), ip, name, outcome, now))
-        IpCheck.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["ip", "name"],
-            update_fields=[
-                "kind",
-                "status",
-                "detail",
-                "found",
-                "checked_at",
-                "attempted_at",
-                "error",
-                "changed_at",
-                "overridden",
-            ],
-        )
-        # Checks of blocklists no longer configured no longer count.
-        IpCheck.objects.filter(ip__in=ips).exclude(name__in=list(names)).delete()
-        by_ip: dict[int, list[IpCheck]] = {}
-        for row in rows:
-            by_ip.setdefault(row.ip_id, []).append(row)
-        to_start = []
-        for ip in ips:
-            ip.readiness = _summarise(by_ip[ip.pk])
-            ip.readiness_checked_at = now
-            setattr(summary, ip.readiness, getattr(summary, ip.readiness) + 1)
-            if ip.state == DedicatedIp.State.NEW and ip.readiness != DedicatedIp.Readiness.PASSED:
-                ip.state = DedicatedIp.State.CHECKING
-                ip.state_changed_at = now
-            elif ip.state in (DedicatedIp.State.NEW, DedicatedIp.State.CHECKING) and (
-                ip.readiness == DedicatedIp.Readiness.PASSED
-            ):
-                ip.state = DedicatedIp.State.READY
-                ip.state_changed_at = now
-                to_start.append(ip)
-            ip.next_check_at = _next_check(ip, now)
-        DedicatedIp.objects.bulk_update(
-            ips,
-            ["readiness", "readiness_checked_at", "state", "state_changed_at", "next_check_at"],
-        )
-        for ip in to_start:
+        by_ip = _checks_save(ips, results, now)
+        for ip in _ips_follow(ips, by_ip, summary, now):
             ip_warmup_start(ip=ip)
             ip.state = DedicatedIp.State.WARMING
             summary.started += 1
-        # Blocklists and the fast back-off: a listed sending IP is suspended at every provider,
-        # and a check with every blocklist clean lifts such a suspension.
-        listed, clean = {}, []
-        for ip in ips:
-            lists = [c for c in by_ip[ip.pk] if c.kind == IpCheck.Kind.DNSBL]
-            failing = [
-                c.name.split(":", 1)[1]
-                for c in lists
-                if c.status == IpCheck.Status.FAIL and not c.overridden
-            ]
-            if failing:
-                listed[ip.pk] = failing
-            elif all(c.passes for c in lists):
-                clean.append(ip.pk)
-        warmups_blocklist_follow(listed=listed, clean=clean, now=now)
-    # An IP that passes again is routed to at once in this process (a failing one already is
-    # refused by every claim).
-    routing_cache_clear()
+        _blocklists_follow(ips, by_ip, now)
+        # An IP that passes again is routed to at once in this process (a failing one already
+        # is refused by every claim).
+        routing_cache_clear()
     return summary
+
+
+_CHECK_FIELDS = [
+    "kind",
+    "status",
+    "detail",
+    "found",
+    "checked_at",
+    "attempted_at",
+    "error",
+    "changed_at",
+    "overridden",
+]
+
+
+def _checks_save(ips: list[DedicatedIp], results, now: datetime) -> dict[int, list[IpCheck]]:
+    """Write every check's new row (one upsert); returns the rows per IP id."""
+    previous = {
+        (c.ip_id, c.name): c for c in IpCheck.objects.select_for_update().filter(ip__in=ips)
+    }
+    rows = [
+        _updated_check(previous.get((ip.pk, name)), ip, name, outcome, now)
+        for ip in ips
+        for name, outcome in results[ip.pk].items()
+    ]
+    IpCheck.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["ip", "name"], update_fields=_CHECK_FIELDS
+    )
+    # Checks of blocklists no longer configured no longer count.
+    names = [name for name, _kind in check_names()]
+    IpCheck.objects.filter(ip__in=ips).exclude(name__in=names).delete()
+    by_ip: dict[int, list[IpCheck]] = {}
+    for row in rows:
+        by_ip.setdefault(row.ip_id, []).append(row)
+    return by_ip
+
+
+def _ips_follow(ips, by_ip, summary: ReadinessSummary, now: datetime) -> list[DedicatedIp]:
+    """Each IP's readiness and state from its checks (one bulk update); returns the IPs that
+    just became ready, whose warm-up starts now."""
+    to_start = []
+    for ip in ips:
+        ip.readiness = _summarise(by_ip[ip.pk])
+        ip.readiness_checked_at = now
+        setattr(summary, ip.readiness, getattr(summary, ip.readiness) + 1)
+        if ip.state == DedicatedIp.State.NEW and ip.readiness != DedicatedIp.Readiness.PASSED:
+            ip.state = DedicatedIp.State.CHECKING
+            ip.state_changed_at = now
+        elif ip.state in (DedicatedIp.State.NEW, DedicatedIp.State.CHECKING) and (
+            ip.readiness == DedicatedIp.Readiness.PASSED
+        ):
+            ip.state = DedicatedIp.State.READY
+            ip.state_changed_at = now
+            to_start.append(ip)
+        ip.next_check_at = _next_check(ip, now)
+    DedicatedIp.objects.bulk_update(
+        ips, ["readiness", "readiness_checked_at", "state", "state_changed_at", "next_check_at"]
+    )
+    return to_start
+
+
+def _blocklists_follow(ips, by_ip, now: datetime) -> None:
+    """Blocklists and the fast back-off: a listed sending IP is suspended at every provider,
+    and a check with every blocklist clean lifts such a suspension."""
+    listed, clean = {}, []
+    for ip in ips:
+        lists = [c for c in by_ip[ip.pk] if c.kind == IpCheck.Kind.DNSBL]
+        failing = [
+            c.name.split(":", 1)[1]
+            for c in lists
+            if c.status == IpCheck.Status.FAIL and not c.overridden
+        ]
+        if failing:
+            listed[ip.pk] = failing
+        elif all(c.passes for c in lists):
+            clean.append(ip.pk)
+    warmups_blocklist_follow(listed=listed, clean=clean, now=now)
 
 
 def _updated_check(

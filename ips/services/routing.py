@@ -44,15 +44,10 @@ from django.utils import timezone
 
 from ips import routing_cache, selectors, warmup_rule
 from ips.models import (
-    ROUTABLE_IP_STATES,
-    DedicatedIp,
-    DomainPoolPin,
-    IpPool,
     IpWarmup,
-    IpWarmupDay,
-    WarmupProfile,
     utc_day,
 )
+from ips.services.routing_sql import statements
 from ips.types import ROUTING_PHASE, WARM, WARMING, Recipient, Route, RouteReason
 from providers import registry
 from providers.services import addresses_provider
@@ -123,105 +118,13 @@ class Config:
     pins: dict[str, int | None] = field(default_factory=dict)  # sender domain → pool id
 
 
-# --- SQL ------------------------------------------------------------------------------------------
-
-
-def _literals(values) -> str:
-    # Only constant enum values from this module, never input: safe to inline, and it keeps
-    # the statement text fixed so that it can be prepared.
-    return ", ".join("'" + str(value).replace("'", "''") + "'" for value in values)
-
-
-def _sql() -> dict[str, str]:
-    """The statements, built once from the models' table names."""
-    q = connection.ops.quote_name
-    pool, pin = q(IpPool._meta.db_table), q(DomainPoolPin._meta.db_table)
-    domain = q(DomainPoolPin._meta.get_field("domain").related_model._meta.db_table)
-    warmup, ip = q(IpWarmup._meta.db_table), q(DedicatedIp._meta.db_table)
-    day, profile = q(IpWarmupDay._meta.db_table), q(WarmupProfile._meta.db_table)
-    provider = q(IpWarmup._meta.get_field("provider").related_model._meta.db_table)
-    allowed = "((CAST(cap AS BIGINT) * %(num)s + %(den)s - 1) / %(den)s)"
-    counters = ", ".join(IpWarmupDay.COUNTERS)
-    zeros = ", ".join("0" for _ in IpWarmupDay.COUNTERS)
-    return {
-        # Every pool this account may route through (its own and the shared ones) with their
-        # routable (IP, provider) rows and today's day rows. A pool without routable IPs still
-        # comes back (with NULLs): its overflow pool counts. Indexes: ippool.account_id,
-        # dedicatedip.pool_id, ipwarmup (ip, provider), ipwarmupday (warmup, day).
-        "read": f"""
-            SELECT p.id, p.name, p.account_id, p.is_default, p.overflow_pool_id,
-                   w.id, ip.address, pr.slug, w.state, w.stage, w.daily_cap, d.cap, d.routed,
-                   prof.pacing_hours, prof.floor, prof.max_daily_growth,
-                   prof.engaged_days_start, prof.engaged_days_step
-            FROM {pool} p
-            LEFT JOIN {ip} ip ON ip.pool_id = p.id
-                AND ip.state IN ({_literals(ROUTABLE_IP_STATES)})
-                AND ip.readiness <> '{DedicatedIp.Readiness.FAILED}'
-            LEFT JOIN {warmup} w ON w.ip_id = ip.id
-                AND w.state IN ({_literals(ROUTING_PHASE)})
-            LEFT JOIN {provider} pr ON pr.id = w.provider_id
-            LEFT JOIN {profile} prof ON prof.provider_id = w.provider_id
-            LEFT JOIN {day} d ON d.warmup_id = w.id AND d.day = %(today)s
-            WHERE p.account_id = %(account)s OR p.account_id IS NULL
-        """,
-        # The pool a sender domain of this account is pinned to, if any.
-        "pin": f"""
-            SELECT pn.pool_id FROM {pin} pn JOIN {domain} dm ON dm.id = pn.domain_id
-            WHERE dm.account_id = %(account)s AND dm.name = %(domain)s
-        """,
-        # Opens today's rows: a row an event created first has no cap yet and gets one; a cap
-        # set already (another request, the controller) is left alone.
-        "open": f"""
-            INSERT INTO {day} (warmup_id, day, cap, routed, last_claim, {counters})
-            VALUES {{values}}
-            ON CONFLICT (warmup_id, day) DO UPDATE SET cap = excluded.cap
-            WHERE {day}.cap IS NULL
-        """,
-        "open_row": f"(%s, %s, %s, 0, 0, {zeros})",
-        # The claim: grant min(want, allowed - routed) in one statement. All SET expressions
-        # read the row as it was before this statement (SQL semantics, PostgreSQL and SQLite),
-        # so last_claim holds exactly what routed grew by, and RETURNING reports it. Under
-        # concurrency PostgreSQL re-evaluates WHERE and SET on the newest row version after
-        # waiting for the row lock; SQLite runs one writer at a time. The EXISTS re-checks,
-        # now, everything the cached configuration may have missed.
-        "claim": f"""
-            UPDATE {day}
-            SET last_claim = CASE WHEN routed + %(want)s <= {allowed}
-                                  THEN %(want)s ELSE {allowed} - routed END,
-                routed = CASE WHEN routed + %(want)s <= {allowed}
-                              THEN routed + %(want)s ELSE {allowed} END
-            WHERE warmup_id = %(warmup)s AND day = %(today)s AND cap IS NOT NULL
-              AND routed < {allowed}
-              AND EXISTS (
-                SELECT 1 FROM {warmup} w JOIN {ip} ip ON ip.id = w.ip_id
-                WHERE w.id = %(warmup)s AND w.state IN (%(state1)s, %(state2)s)
-                  AND (w.suspended_until IS NULL OR w.suspended_until <= %(now)s)
-                  AND ip.pool_id = %(pool)s
-                  AND ip.state IN ({_literals(ROUTABLE_IP_STATES)})
-                  AND ip.readiness <> '{DedicatedIp.Readiness.FAILED}'
-              )
-            RETURNING last_claim
-        """,
-    }
-
-
-_STATEMENTS: dict[str, dict[str, str]] = {}
-
-
-def _statements() -> dict[str, str]:
-    vendor = connection.vendor
-    if vendor not in _STATEMENTS:
-        _STATEMENTS[vendor] = _sql()
-    return _STATEMENTS[vendor]
-
-
 # --- the configuration, cached per process (ips/routing_cache.py) ------------------------------
 
 
 def _read(cursor, *, account_id: int, today: date, now: datetime) -> Config:
     db.execute(
         cursor,
-        _statements()["read"],
+        statements()["read"],
         {"account": account_id, "today": today},
         name="warmup_route_read",
     )
@@ -273,7 +176,7 @@ def _config(cursor, *, account_id: int, sender_domain: str, today: date, now: da
     if sender_domain not in config.pins:
         db.execute(
             cursor,
-            _statements()["pin"],
+            statements()["pin"],
             {"account": account_id, "domain": sender_domain},
             name="warmup_route_pin",
         )
@@ -328,10 +231,10 @@ def _open_days(cursor, candidates: list[Candidate], today: date) -> None:
     values, params = [], []
     for c in sorted(closed, key=lambda c: c.warmup_id):  # one lock order for every request
         c.cap = day_cap(c, peaks.get(c.warmup_id, 0))
-        values.append(_statements()["open_row"])
+        values.append(statements()["open_row"])
         params.extend((c.warmup_id, today, c.cap))
     # A positional statement: %s placeholders, one row of values per closed day.
-    cursor.execute(_statements()["open"].format(values=", ".join(values)), params)
+    cursor.execute(statements()["open"].format(values=", ".join(values)), params)
 
 
 def _claim(cursor, c: Candidate, want: int, *, today: date, hour: int, now: datetime) -> int:
@@ -339,7 +242,7 @@ def _claim(cursor, c: Candidate, want: int, *, today: date, hour: int, now: date
     states = PHASE_STATES[c.phase]
     db.execute(
         cursor,
-        _statements()["claim"],
+        statements()["claim"],
         {
             "want": want,
             "num": numerator,
@@ -375,68 +278,84 @@ def routes_decide(
 ) -> list[Route]:
     """Route every recipient (see the module docstring). `sender_domain` is normalised."""
     now = now or timezone.now()
-    today, hour = utc_day(now), now.astimezone(UTC).hour
+    today = utc_day(now)
     addresses = [r.address for r in recipients]
     slugs = addresses_provider(addresses=addresses)
     groups: dict[str, list[int]] = {}
     for index, slug in enumerate(slugs):
         groups.setdefault(slug, []).append(index)
-
-    routes: list[Route | None] = [None] * len(recipients)
     with connection.cursor() as cursor:
         config, pinned = _config(
             cursor, account_id=account.pk, sender_domain=sender_domain, today=today, now=now
         )
         steps = routing_steps(config.pools, account.pk, pinned)
-        slot = (today, hour)
+        request = _Request(cursor, recipients, addresses, now)
         for slug, indices in groups.items():
-            pending = _engagement_order(indices, recipients)
-            tried = False
-            for pool, reason in steps:
-                for phase in (WARMING, WARM):
-                    group = config.candidates.get((pool.id, slug, phase), ())
-                    if len(group) > 1:
-                        # Spread load: least used first; warm IPs below the floor ("cooling")
-                        # first of all. A new list: the cached one is shared between threads.
-                        group = sorted(group, key=_load_order)
-                    for c in group:
-                        if not pending:
-                            break
-                        tried = True
-                        if c.exhausted == slot:
-                            continue
-                        if phase == WARMING:
-                            limit = c.engaged_limit()
-                            eligible = [
-                                i
-                                for i in pending
-                                if (days := recipients[i].engaged_days) is None or days <= limit
-                            ]
-                        else:
-                            eligible = pending
-                        if not eligible:
-                            continue
-                        allowance = c.allowance(hour)
-                        if allowance is not None and c.routed >= allowance:
-                            c.exhausted = slot  # known to be full: spare the statement
-                            continue
-                        granted = _claim(cursor, c, len(eligible), today=today, hour=hour, now=now)
-                        if not granted:
-                            continue
-                        taken = eligible[:granted]
-                        label = reason or phase
-                        for i in taken:
-                            routes[i] = Route(addresses[i], slug, c.address, pool.name, label)
-                        if eligible is pending:
-                            pending = pending[granted:]
-                        else:
-                            gone = set(taken)
-                            pending = [i for i in pending if i not in gone]
-            if pending:
-                detail = _no_route_detail(slug, steps, tried, hour)
-                for i in pending:
-                    routes[i] = Route(addresses[i], slug, None, None, NO_ROUTE, detail)
-    return routes  # type: ignore[return-value]
+            request.route_group(slug, indices, steps, config.candidates)
+    return request.routes  # type: ignore[return-value]
+
+
+class _Request:
+    """One request's routing: the recipients, the routes found so far, the UTC day and hour."""
+
+    def __init__(self, cursor, recipients: Sequence[Recipient], addresses: list[str], now):
+        self.cursor, self.recipients, self.addresses, self.now = cursor, recipients, addresses, now
+        self.today, self.hour = utc_day(now), now.astimezone(UTC).hour
+        self.routes: list[Route | None] = [None] * len(recipients)
+
+    def route_group(self, slug: str, indices: list[int], steps, candidates) -> None:
+        """Route one provider's recipients through the pools in order, warming IPs first."""
+        pending = _engagement_order(indices, self.recipients)
+        tried = False
+        for pool, reason in steps:
+            for phase in (WARMING, WARM):
+                group = candidates.get((pool.id, slug, phase), ())
+                if len(group) > 1:
+                    # Spread load: least used first; warm IPs below the floor ("cooling") first
+                    # of all. A new list: the cached one is shared between threads.
+                    group = sorted(group, key=_load_order)
+                for c in group:
+                    if not pending:
+                        break
+                    tried = True
+                    pending = self._claim_from(c, pending, slug, pool.name, reason or phase)
+        if pending:
+            detail = _no_route_detail(slug, steps, tried, self.hour)
+            for i in pending:
+                self.routes[i] = Route(self.addresses[i], slug, None, None, NO_ROUTE, detail)
+
+    def _claim_from(self, c: Candidate, pending: list[int], slug, pool: str, label) -> list[int]:
+        """Claim what this candidate may take of `pending`; returns what is still pending."""
+        slot = (self.today, self.hour)
+        if c.exhausted == slot:
+            return pending
+        if c.phase == WARMING:
+            limit = c.engaged_limit()
+            eligible = [
+                i
+                for i in pending
+                if (days := self.recipients[i].engaged_days) is None or days <= limit
+            ]
+        else:
+            eligible = pending
+        if not eligible:
+            return pending
+        allowance = c.allowance(self.hour)
+        if allowance is not None and c.routed >= allowance:
+            c.exhausted = slot  # known to be full: spare the statement
+            return pending
+        granted = _claim(
+            self.cursor, c, len(eligible), today=self.today, hour=self.hour, now=self.now
+        )
+        if not granted:
+            return pending
+        taken = eligible[:granted]
+        for i in taken:
+            self.routes[i] = Route(self.addresses[i], slug, c.address, pool, label)
+        if eligible is pending:
+            return pending[granted:]
+        gone = set(taken)
+        return [i for i in pending if i not in gone]
 
 
 def _load_order(c: Candidate) -> tuple:

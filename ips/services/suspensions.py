@@ -120,15 +120,7 @@ def warmups_suspend_busy(
 ) -> int:
     """Suspend the pairs whose hour totals (from hour_counts_add) reached their threshold.
     `providers` maps warm-up id → provider id. Returns how many pairs were suspended."""
-    if not rows:
-        return 0
-    profiles = profiles_by_provider()
-    tripped: dict[int, tuple[datetime, dict[str, int], int]] = {}
-    for warmup_id, hour, throttled, blocked, blocklisted in rows:
-        limit = profiles[providers[warmup_id]].suspend_after
-        counts = {"throttled": throttled, "blocked": blocked, "blocklisted": blocklisted}
-        if sum(counts.values()) >= limit:
-            tripped[warmup_id] = (hour, counts, limit)
+    tripped = _tripped(rows, providers)
     if not tripped:
         return 0
     warmups = list(
@@ -144,27 +136,8 @@ def warmups_suspend_busy(
         until = _until(kind, now)
         if warmup.is_suspended(now) and warmup.suspended_until >= until:
             continue  # already suspended at least as long (an earlier batch of this burst)
-        total = sum(counts.values())
-        if isinstance(hour, str):  # SQLite returns the text it stores
-            hour = datetime.fromisoformat(hour)
-        when = (
-            "until a blocklist check comes back clean (checking now)"
-            if kind == "blocklisted"
-            else f"for {int((until - now).total_seconds() // 3600)} hours, until "
-            f"{until:%Y-%m-%d %H:%M} UTC"
-        )
-        detail = ", ".join(f"{counts[k]} {LABELS[k]}" for k in KINDS if counts[k])
-        reason = (
-            f"{total} throttling/blocking replies from {warmup.provider.name} in the hour from "
-            f"{hour:%H:%M} UTC ({detail}; the limit is {limit}): suspended here {when}."
-        )
-        warmup.suspended_until = until
-        warmup.suspension_kind = kind
-        warmup.suspension_reason = reason[:300]
-        warmup.updated_at = now
+        decisions.append(_suspend(warmup, kind, until, hour, counts, limit, now))
         changed.append(warmup)
-        figures = {**counts, "hour": hour.isoformat(), "limit": limit, "until": until.isoformat()}
-        decisions.append(_suspend_decision(warmup, reason=reason, figures=figures, now=now))
         if kind == "blocklisted":
             recheck.append(warmup.ip_id)
     if not changed:
@@ -178,6 +151,44 @@ def warmups_suspend_busy(
         DedicatedIp.objects.filter(pk__in=recheck).update(next_check_at=now)
     _clear_routing_caches(w.ip.pool.account_id for w in changed)
     return len(changed)
+
+
+def _tripped(rows, providers: dict[int, int]) -> dict[int, tuple[datetime, dict[str, int], int]]:
+    """The pairs whose hour total reached their profile's `suspend_after`: (hour, counts,
+    limit) per warm-up id."""
+    if not rows:
+        return {}
+    profiles = profiles_by_provider()
+    tripped = {}
+    for warmup_id, hour, throttled, blocked, blocklisted in rows:
+        limit = profiles[providers[warmup_id]].suspend_after
+        counts = {"throttled": throttled, "blocked": blocked, "blocklisted": blocklisted}
+        if sum(counts.values()) >= limit:
+            if isinstance(hour, str):  # SQLite returns the text it stores
+                hour = datetime.fromisoformat(hour)
+            tripped[warmup_id] = (hour, counts, limit)
+    return tripped
+
+
+def _suspend(warmup: IpWarmup, kind: str, until: datetime, hour, counts, limit, now):
+    """Suspend one pair (in memory) and return the decision that explains it."""
+    when = (
+        "until a blocklist check comes back clean (checking now)"
+        if kind == "blocklisted"
+        else f"for {int((until - now).total_seconds() // 3600)} hours, until "
+        f"{until:%Y-%m-%d %H:%M} UTC"
+    )
+    detail = ", ".join(f"{counts[k]} {LABELS[k]}" for k in KINDS if counts[k])
+    reason = (
+        f"{sum(counts.values())} throttling/blocking replies from {warmup.provider.name} in the "
+        f"hour from {hour:%H:%M} UTC ({detail}; the limit is {limit}): suspended here {when}."
+    )
+    warmup.suspended_until = until
+    warmup.suspension_kind = kind
+    warmup.suspension_reason = reason[:300]
+    warmup.updated_at = now
+    figures = {**counts, "hour": hour.isoformat(), "limit": limit, "until": until.isoformat()}
+    return _suspend_decision(warmup, reason=reason, figures=figures, now=now)
 
 
 def warmups_blocklist_follow(

@@ -1,20 +1,7 @@
-"""The IP warm-up rule and every cap, pacing and allowance formula — pure (no ORM, no I/O).
+"""The daily decision for one (IP, provider) and one day that ended.
 
-One copy of each calculation, imported by the models (the stage table), routing (pacing, the
-engagement window, a day's cap), the nightly controller and the operators' controls (the
-decision rule), the simulator and the selectors (what the pages show).
-
-**The stage table.** A provider's profile ramps from `start_cap` to `target_cap`, each stage's
-cap `growth` times the previous one (rounded up, strictly growing, at most MAX_STAGES); the
-profile's `min_days` are shared out over the stages, earlier stages taking the remainder.
-
-**A day's cap.** A warming pair opens the day with its stage's cap; a warm pair with its growth
-allowance, `max(final cap, floor, ceil(peak of the last PEAK_DAYS days × (1 + max_daily_growth)))`
-— volume grows gradually and never below the floor. A warming pair's cap opens over the
-profile's `pacing_hours` from 00:00 UTC: by the end of hour h, `ceil(cap × min(h + 1, N) / N)`.
-
-**The daily decision** for a warming pair and one day that ended: the rules below are tried in
-order and the first that applies decides (`decide`):
+For a warming pair the rules below are tried in order and the first that applies decides
+(`decide`; one function per rule):
 
 1. **back off** — throttling + blocking + blocklist replies reached `backoff_rate` of what was
    routed and at least `backoff_min_replies`: step back to the highest stage whose cap is at most
@@ -41,137 +28,16 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from ips.types import WARM_STATES, WARMING, DecisionKind, WarmupState
+from ips.types import WARM_STATES, DecisionKind, WarmupState
+from ips.warmup_rule.caps import cap_for_stage
 
 Kind = DecisionKind
 State = WarmupState
 
-# A runaway profile (growth 1.01 towards a huge target) must not produce thousands of stages.
-MAX_STAGES = 60
 # A day "really sent" when it routed at least this share of its cap (the sending-day clock).
 SENDING_SHARE = 0.5
 # A stage is passed when a clean day routed at least this share of its cap.
 ADVANCE_SHARE = 0.9
-# A warm IP's growth allowance looks at its peak over this many previous days.
-PEAK_DAYS = 7
-
-# Used for a provider an operator added without giving it a profile (and no `other` profile).
-DEFAULT_PROFILE = dict(
-    start_cap=100,
-    growth=1.6,
-    target_cap=10000,
-    min_days=14,
-    pacing_hours=12,
-    floor=1000,
-    max_daily_growth=0.2,
-    engaged_days_start=30,
-    engaged_days_step=15,
-    # The controller's thresholds (see WarmupProfile and docs/operations.md).
-    backoff_rate=0.02,
-    backoff_min_replies=10,
-    backoff_cut=0.5,
-    complaint_limit=0.003,
-    hard_bounce_limit=0.05,
-    idle_days_step_back=3,
-    warm_after_days=3,
-    suspend_after=20,
-)
-
-
-# --- the stage table ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Stage:
-    stage: int
-    daily_cap: int
-    days: int
-    first_day: int
-    last_day: int
-    engaged_days: int
-
-
-def stage_caps(*, start_cap: int, growth: float, target_cap: int) -> list[int]:
-    """The daily cap of every stage, from start_cap up to target_cap (strictly growing)."""
-    caps: list[int] = []
-    value = float(start_cap)
-    while len(caps) < MAX_STAGES:
-        cap = min(math.ceil(value - 1e-9), target_cap)
-        if caps:
-            cap = min(max(cap, caps[-1] + 1), target_cap)
-        caps.append(cap)
-        if cap >= target_cap:
-            break
-        value *= growth
-    if caps[-1] < target_cap:
-        caps[-1] = target_cap
-    return caps
-
-
-def cap_for_stage(caps: tuple[int, ...] | list[int], stage: int) -> int:
-    """A stage's cap; stages outside the table clamp to its first or last one."""
-    return caps[min(max(stage, 1), len(caps)) - 1]
-
-
-def engaged_days_for_stage(*, start: int, step: int, stage: int) -> int:
-    """How recently a recipient must have engaged for a warming IP at this stage to take it."""
-    return start + step * max(stage - 1, 0)
-
-
-def stage_table(
-    *, caps: list[int], min_days: int, engaged_days_start: int, engaged_days_step: int
-) -> list[Stage]:
-    """The stage table: cap, minimum days at the stage, and the engagement window.
-
-    The minimum days are shared out over the stages, earlier stages getting the remainder
-    (trust is slowest to build at the start); with more stages than days each stage gets one.
-    """
-    base, extra = divmod(min_days, len(caps))
-    table, day = [], 1
-    for number, cap in enumerate(caps, start=1):
-        days = max(1, base + (1 if number <= extra else 0))
-        engaged = engaged_days_for_stage(
-            start=engaged_days_start, step=engaged_days_step, stage=number
-        )
-        table.append(Stage(number, cap, days, day, day + days - 1, engaged))
-        day += days
-    return table
-
-
-# --- a day's cap and its pace ---------------------------------------------------------------------
-
-
-def warm_day_cap(*, daily_cap: int, floor: int, max_daily_growth: float, peak: int) -> int:
-    """A warm IP's cap for a day: it may grow by max_daily_growth over its recent peak, and may
-    always send its warm-up's final cap and the provider's floor ("no sudden jumps")."""
-    return max(daily_cap, floor, math.ceil(peak * (1 + max_daily_growth)))
-
-
-def day_cap(*, phase: str, daily_cap: int, floor: int, max_daily_growth: float, peak: int) -> int:
-    """The cap a day opens with: the schedule's cap while warming, the growth allowance once
-    warm."""
-    if phase == WARMING:
-        return daily_cap
-    return warm_day_cap(
-        daily_cap=daily_cap, floor=floor, max_daily_growth=max_daily_growth, peak=peak
-    )
-
-
-def pace(*, phase: str, pacing_hours: int, hour: int) -> tuple[int, int]:
-    """(numerator, denominator) of the share of today's cap open at this UTC hour."""
-    if phase != WARMING:
-        return 1, 1
-    hours = max(pacing_hours, 1)
-    return min(hour + 1, hours), hours
-
-
-def allowance(cap: int, numerator: int, denominator: int) -> int:
-    """What may be routed by now: an integer ceiling, the same arithmetic as routing's claim
-    statement (ips.services.routing)."""
-    return (cap * numerator + denominator - 1) // denominator
-
-
-# --- the daily decision ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
