@@ -10,7 +10,6 @@ from rest_framework.response import Response
 
 from accounts.models import MANAGE_ROLES, Role
 from domains import selectors, services
-from domains import warmup as domain_warmup
 from domains.models import Domain, DomainRecord
 from warmup_site.api import AccountScopedViewSet
 
@@ -37,7 +36,7 @@ class ProviderProgressSerializer(serializers.Serializer):
 
 
 class WarmupSerializer(serializers.Serializer):
-    """Read-only view of `domain_warmup.warmup_summary()` (a dict from `as_json()`)."""
+    """Read-only view of `selectors.warmup_summary()` (a dict from `as_json()`)."""
 
     enabled = serializers.BooleanField()
     state = serializers.ChoiceField(choices=["off", "warming", "warm", "needs_attention"])
@@ -75,7 +74,7 @@ class DomainSerializer(serializers.ModelSerializer):
     @extend_schema_field(WarmupSerializer)
     def get_warmup(self, domain) -> dict:
         # Translation only: the selector prefetched the warm-up, its plans and their days.
-        return domain_warmup.warmup_summary(domain).as_json()
+        return selectors.warmup_summary(domain).as_json()
 
 
 class DomainCreateSerializer(serializers.Serializer):
@@ -180,10 +179,10 @@ class DomainViewSet(
         if request.method == "PUT":
             data = WarmupSwitchSerializer(data=request.data)
             data.is_valid(raise_exception=True)
-            domain_warmup.domain_warmup_set(
+            services.domain_warmup_set(
                 domain=domain,
                 enabled=data.validated_data["enabled"],
                 actor=request.user.get_username(),
             )
             domain = self.get_queryset().get(pk=domain.pk)
-        return Response(domain_warmup.warmup_summary(domain).as_json())
+        return Response(selectors.warmup_summary(domain).as_json())

@@ -8,7 +8,6 @@ from django.views.decorators.http import require_POST
 
 from accounts.views import manager_required, membership_required
 from domains import selectors, services
-from domains import warmup as warmups
 from domains.forms import DomainAddForm
 from domains.models import Domain
 from warmup_site.errors import ApplicationError, RateLimited
@@ -57,7 +56,7 @@ def _render_detail(request, domain: Domain, *, status: int = 200):
             "domain": domain,
             "records": records,
             "keys": domain.dkim_keys.all(),
-            "warmup": warmups.warmup_summary(domain),
+            "warmup": selectors.warmup_summary(domain),
         },
         status=status,
     )
@@ -146,7 +145,7 @@ def domain_warmup(request, pk: int):
     domain = _get(request, pk)
     enabled = request.POST.get("enabled") in ("1", "true", "on")
     try:
-        switched = warmups.domain_warmup_set(
+        switched = services.domain_warmup_set(
             domain=domain, enabled=enabled, actor=request.user.get_username()
         )
     except ApplicationError as exc:

@@ -1,4 +1,4 @@
-"""What engagement does when a domain's warm-up is switched (domains.warmup.switch_hooks)."""
+"""What engagement does when a domain's warm-up is switched (domains.services.switch_hooks)."""
 
 from domains.models import DomainWarmup
 from engagement.services import plan

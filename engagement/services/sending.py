@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from domains.models import DkimKey, Domain, DomainWarmupDay
+from domains.models import DkimKey, Domain
+from domains.services import warmup_day_add
 from engagement import compose
 from engagement.models import SeedMailbox, WarmupMessage
 from engagement.relay import configured_relay
@@ -165,7 +165,7 @@ def _send_batch(*, ids: list[int], summary: SendSummary, rng: random.Random) -> 
         ["status", "claimed_at", "error", "sent_at", "subject", "dkim_selector", "seed", "parent"],
     )
     for day_id, count in sent_per_day.items():
-        DomainWarmupDay.objects.filter(pk=day_id).update(sent=F("sent") + count)
+        warmup_day_add(day_id=day_id, sent=count)
 
 
 def _cannot_send(message: WarmupMessage, keys: dict[int, DkimKey]) -> str | None:

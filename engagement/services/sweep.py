@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from domains.models import DomainWarmupDay
+from domains.services import warmup_day_add
 from engagement import compose, seedclient
 from engagement.models import SeedAction, SeedMailbox, WarmupMessage
 from engagement.services.seeds import seed_endpoint, seed_take_out
@@ -132,7 +132,7 @@ class _Run:
         )
         SeedAction.objects.bulk_create(self.actions)
         for (day_id, placement), count in self.placements.items():
-            DomainWarmupDay.objects.filter(pk=day_id).update(**{placement: F(placement) + count})
+            warmup_day_add(day_id=day_id, **{placement: count})
 
 
 def seed_sweep(*, seed: SeedMailbox, rng: random.Random | None = None) -> SweepSummary:

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from domains.models import DomainWarmup, DomainWarmupDay, DomainWarmupPlan
-from domains.warmup import domain_warmup_set
+from domains.services import domain_warmup_set
 from engagement.models import WarmupMessage
 from engagement.services import plan
 from engagement.tests.conftest import make_seed

@@ -1,0 +1,39 @@
+"""Every write and business rule of the domains app, by topic:
+
+- domain.py — adding and deleting domains, DKIM keys, verification and the daily re-check
+- warmup.py — Domain Warmup: the switch, the daily plan step per provider, the day counters
+"""
+
+from domains.services.domain import (
+    CheckSummary,
+    domain_create,
+    domain_delete,
+    domain_dkim_rotate,
+    domain_name_validate,
+    domain_verify,
+    domains_check,
+    domains_reverify_due,
+    domains_verify_now,
+)
+from domains.services.warmup import (
+    domain_warmup_set,
+    switch_hooks,
+    warmup_day_add,
+    warmup_plans_step,
+)
+
+__all__ = [
+    "CheckSummary",
+    "domain_create",
+    "domain_delete",
+    "domain_dkim_rotate",
+    "domain_name_validate",
+    "domain_verify",
+    "domain_warmup_set",
+    "domains_check",
+    "domains_reverify_due",
+    "domains_verify_now",
+    "switch_hooks",
+    "warmup_day_add",
+    "warmup_plans_step",
+]
