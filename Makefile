@@ -11,7 +11,7 @@ RUN_ENV := DEBUG=true WARMUP_SANDBOX=true
 help:
 	@echo "make run     install, migrate SQLite, load demo data, start web + scheduler"
 	@echo "make test    install and run the whole test suite (DATABASE_URL picks the database)"
-	@echo "make lint    ruff check + format check"
+	@echo "make lint    ruff check + format check + import-linter's layering contracts"
 	@echo "make bench   run the benchmarks in bench/ (see docs/benchmarks.md)"
 
 $(VENV)/bin/python:
@@ -40,6 +40,7 @@ test: install-dev
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install-dev
 	$(VENV)/bin/ruff check --fix .

@@ -10,6 +10,8 @@ empty unless the test fills it through the `dns_server` fixture — no test reac
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
+from playwright.sync_api import sync_playwright
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
@@ -18,6 +20,8 @@ from accounts.tests.factories import PASSWORD, AccountFactory, MembershipFactory
 from providers import registry
 from warmup_site.testing import require_binary
 from warmup_site.testing.dns_server import DnsTestServer
+from warmup_site.testing.dovecot import DovecotServer
+from warmup_site.testing.smtp import SmtpSink
 
 # --- infrastructure -------------------------------------------------------------------------------
 
@@ -47,7 +51,6 @@ def dovecot():
     addresses per test (the server lives for the whole session).
     """
     require_binary("dovecot", package="dovecot-imapd", path="/usr/sbin/dovecot")
-    from warmup_site.testing.dovecot import DovecotServer
 
     server = DovecotServer().start()
     yield server
@@ -57,8 +60,6 @@ def dovecot():
 @pytest.fixture
 def smtp_sink():
     """An aiosmtpd server on 127.0.0.1 that keeps every message it receives."""
-    from warmup_site.testing.smtp import SmtpSink
-
     sink = SmtpSink().start()
     yield sink
     sink.stop()
@@ -151,8 +152,6 @@ def anon_api():
 
 
 def _logged_in(user):
-    from django.test import Client
-
     client = Client()
     client.force_login(user)
     return client
@@ -196,7 +195,6 @@ CHROMIUM_ARGS = [
 def browser():
     """Headless Debian Chromium driven by Playwright (no browser download)."""
     path = require_binary("chromium", package="chromium", path=CHROMIUM)
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)

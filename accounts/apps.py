@@ -12,7 +12,7 @@ class AccountsConfig(AppConfig):
         # Permissions are created by a post_migrate handler of django.contrib.auth; ours runs
         # after it and gives the Operators group every permission of the apps it operates.
         post_migrate.connect(
-            lambda **kwargs: services.operators_group_sync(),
+            lambda **_kwargs: services.operators_group_sync(),
             dispatch_uid="accounts.operators_group_sync",
             weak=False,
         )

@@ -7,9 +7,10 @@ from accounts.selectors import current_membership
 class IsAccountMember(permissions.BasePermission):
     """The request acts for an account; changes need a managing role.
 
-    Reads are open to every member. A view lists the roles allowed to write in `write_roles`
-    (owners and admins by default); a member who tries anyway gets a 403 — they can see the
-    object, so saying it exists leaks nothing.
+    Reads are open to every member, and so is a view that sets `reads_only = True` (a POST
+    that only computes an answer, such as classification). A view lists the roles allowed to
+    write in `write_roles` (owners and admins by default); a member who tries anyway gets a
+    403 — they can see the object, so saying it exists leaks nothing.
     """
 
     message = "Your role in this account does not allow this change; ask an owner or admin."
@@ -25,6 +26,6 @@ class IsAccountMember(permissions.BasePermission):
             return False
         request.membership = membership
         request.account = membership.account
-        if request.method in permissions.SAFE_METHODS:
+        if request.method in permissions.SAFE_METHODS or getattr(view, "reads_only", False):
             return True
         return membership.role in getattr(view, "write_roles", MANAGE_ROLES)

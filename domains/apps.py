@@ -6,4 +6,4 @@ class DomainsConfig(AppConfig):
     verbose_name = "Sending domains"
 
     def ready(self):
-        from domains import system_checks  # noqa: F401 - registers the start-up checks
+        from domains import checks  # noqa: F401 - registers the start-up checks

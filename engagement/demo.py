@@ -13,6 +13,7 @@ from domains.demo import VERIFIED_DOMAIN
 from domains.models import Domain, DomainWarmup, DomainWarmupDay, DomainWarmupPlan, WarmupState
 from engagement.models import SeedMailbox, WarmupMessage
 from engagement.sandbox import PROVIDERS, seed_endpoint_defaults
+from engagement.services.plan import warmup_step
 from engagement.services.seeds import seed_create
 from providers.models import MailboxProvider
 
@@ -32,7 +33,7 @@ def load() -> list[str]:
                     provider=providers[sandbox_provider.slug],
                     address=address,
                     secret="sandbox",
-                    **seed_endpoint_defaults(address),
+                    **seed_endpoint_defaults(),
                 )
     domain = Domain.objects.filter(name=VERIFIED_DOMAIN).first()
     if domain is None:
@@ -78,8 +79,6 @@ def load() -> list[str]:
             for offset, (volume, share) in enumerate(HISTORY)
         )
     # Today's step and messages, as the scheduler would make them this morning.
-    from engagement.services.plan import warmup_step
-
     warmup_step(warmup_id=warmup.pk)
     # Someone trying `make run` should see mail land within minutes, not at the first slot of
     # the day: each provider's first message is due now (the next send job takes it).

@@ -3,7 +3,6 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Role
 from providers import services
 from providers.models import MailboxProvider
 from warmup_site.hostnames import normalise_domain, to_unicode
@@ -68,7 +67,7 @@ class ClassifyResponseSerializer(serializers.Serializer):
 class ClassifyView(APIView):
     """Which mailbox provider each recipient domain belongs to."""
 
-    write_roles = frozenset(Role.values)  # a read, even though it is a POST
+    reads_only = True  # a POST that only reads: every member may classify
 
     @extend_schema(request=ClassifyRequestSerializer, responses=ClassifyResponseSerializer)
     def post(self, request):

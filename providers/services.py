@@ -60,7 +60,7 @@ def _ttl(seconds: int | None) -> timedelta:
     return min(max(timedelta(seconds=seconds or 0), MIN_TTL), MAX_TTL)
 
 
-def _from_lookup(domain: str, result: dns.Result, now: datetime) -> tuple[str, list, datetime, str]:
+def _from_lookup(result: dns.Result, now: datetime) -> tuple[str, list, datetime, str]:
     """(source, mx_hosts, expires_at, detail) for a finished MX lookup that is a fact."""
     if result.ok:
         hosts = sorted({host for _pref, host in result.records if host})
@@ -98,7 +98,7 @@ def domains_classify(*, domains: Iterable[str]) -> dict[str, Classification]:
                 domain, OTHER, Source.DNS_ERROR, detail=result.describe()
             )
             continue
-        source, hosts, expires_at, detail = _from_lookup(domain, result, now)
+        source, hosts, expires_at, detail = _from_lookup(result, now)
         provider = registry.provider_for_mx(hosts) if hosts else OTHER
         results[domain] = Classification(domain, provider, source, tuple(hosts), detail)
         facts.append(
@@ -214,7 +214,7 @@ def classifications_refresh(*, batch_size: int = CHUNK, max_batches: int = 50) -
             if result.tempfail:
                 retry.append(domain)
                 continue
-            source, hosts, expires_at, _detail = _from_lookup(domain, result, now)
+            source, hosts, expires_at, _detail = _from_lookup(result, now)
             facts.append(
                 RecipientDomain(
                     domain=domain,

@@ -72,6 +72,6 @@ def rotate(ciphertext: str) -> str:
 class EncryptedTextField(models.TextField):
     """Holds Fernet ciphertext made by `encrypt()`. Never decrypts by itself (see module doc)."""
 
-    def formfield(self, **kwargs):
+    def formfield(self, **_kwargs):
         # Ciphertext is meaningless to edit by hand; services set these fields.
         return None

@@ -38,21 +38,25 @@ def normalise_domain(value: str) -> str:
     if len(labels) < 2:
         raise ValueError("needs at least two labels, like example.com")
     for label in labels:
-        if not label:
-            raise ValueError("has an empty label (two dots in a row)")
-        if len(label) > 63:
-            raise ValueError(f"has a label of {len(label)} characters; the limit is 63")
-        if not _LABEL.match(label):
-            raise ValueError(
-                f"has the label {label!r}: labels may only hold letters, digits and hyphens, "
-                "and may not start or end with a hyphen"
-            )
-        if label.startswith("xn--"):
-            try:
-                idna.decode(label)
-            except idna.IDNAError:
-                raise ValueError(f"has the label {label!r}, which is not valid punycode") from None
+        _check_label(label)
     return text
+
+
+def _check_label(label: str) -> None:
+    if not label:
+        raise ValueError("has an empty label (two dots in a row)")
+    if len(label) > 63:
+        raise ValueError(f"has a label of {len(label)} characters; the limit is 63")
+    if not _LABEL.match(label):
+        raise ValueError(
+            f"has the label {label!r}: labels may only hold letters, digits and hyphens, "
+            "and may not start or end with a hyphen"
+        )
+    if label.startswith("xn--"):
+        try:
+            idna.decode(label)
+        except idna.IDNAError:
+            raise ValueError(f"has the label {label!r}, which is not valid punycode") from None
 
 
 def to_unicode(domain: str) -> str:

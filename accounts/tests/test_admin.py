@@ -1,5 +1,8 @@
 """The admin: operators see every account; other staff only their own; keys never shown."""
 
+from django.contrib.auth.models import Permission
+
+from accounts import services
 from accounts.models import Account
 from accounts.tests.factories import MembershipFactory, UserFactory
 
@@ -11,8 +14,6 @@ def test_it_shows_operators_every_account(operator_client, account, other_accoun
 
 
 def test_it_scopes_non_operator_staff_to_their_accounts(client, account, other_account):
-    from django.contrib.auth.models import Permission
-
     staff = UserFactory(username="helper", is_staff=True)
     staff.user_permissions.add(Permission.objects.get(codename="view_account"))
     MembershipFactory(user=staff, account=account)
@@ -26,8 +27,6 @@ def test_it_scopes_non_operator_staff_to_their_accounts(client, account, other_a
 
 
 def test_it_never_renders_an_api_key_in_the_admin(operator_client, owner_api, owner):
-    from accounts import services
-
     key = services.api_token_issue(membership=owner.memberships.get())
     token = owner.memberships.get().api_token
 

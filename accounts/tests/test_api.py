@@ -2,6 +2,7 @@
 
 import pytest
 
+from accounts import services
 from accounts.models import ApiToken, Role
 from accounts.tests.factories import MembershipFactory
 
@@ -90,8 +91,6 @@ def test_it_rejects_an_unknown_token(anon_api, db):
 
 
 def test_it_stops_accepting_a_regenerated_token(owner, owner_api):
-    from accounts import services
-
     services.api_token_regenerate(membership=owner.memberships.get())
 
     assert owner_api.get("/api/v1/account/").status_code == 401

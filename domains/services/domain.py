@@ -243,7 +243,7 @@ def domains_check(*, domain_ids: Sequence[int], resolve: Resolver | None = None)
     return _apply(domains, results, now=timezone.now())
 
 
-def _problem_sentence(domain: Domain, failing: list[tuple[DomainRecord, Finding]]) -> str:
+def _problem_sentence(failing: list[tuple[DomainRecord, Finding]]) -> str:
     parts = [
         f"{record.get_kind_display()} {record.get_status_display().lower()}"
         for record, _ in failing
@@ -253,26 +253,29 @@ def _problem_sentence(domain: Domain, failing: list[tuple[DomainRecord, Finding]
     )
 
 
+def _required(domain: Domain) -> list[DomainRecord]:
+    return [r for r in domain.records.all() if r.required]
+
+
+def _verdict(domain: Domain, findings: dict[int, Finding]) -> str:
+    got = [findings[r.pk] for r in _required(domain)]
+    if all(f.ok for f in got):
+        return "ok"
+    if any(f.definite_problem for f in got):
+        return "problem"
+    return "unknown"
+
+
 def _apply(domains: list[Domain], results, *, now: datetime) -> CheckSummary:
     summary = CheckSummary(checked=len(domains))
-    today = now.date()
-    by_id = {domain.pk: domain for domain in domains}
     findings: dict[int, dict[int, Finding]] = {r.domain_id: dict(r.findings) for r in results}
-
-    def required(domain: Domain) -> list[DomainRecord]:
-        return [r for r in domain.records.all() if r.required]
-
-    def verdict(domain: Domain) -> str:
-        got = [findings[domain.pk][r.pk] for r in required(domain)]
-        if all(f.ok for f in got):
-            return "ok"
-        if any(f.definite_problem for f in got):
-            return "problem"
-        return "unknown"
-
     # A name verified by another account cannot be verified here: that is a definite problem
     # of the ownership record. (The partial unique index catches races below.)
-    candidates = [d for d in domains if verdict(d) == "ok" and d.status != Domain.Status.VERIFIED]
+    candidates = [
+        d
+        for d in domains
+        if _verdict(d, findings[d.pk]) == "ok" and d.status != Domain.Status.VERIFIED
+    ]
     taken = set(
         Domain.objects.filter(name__in=[d.name for d in candidates], status=Domain.Status.VERIFIED)
         .exclude(pk__in=[d.pk for d in candidates])
@@ -286,86 +289,96 @@ def _apply(domains: list[Domain], results, *, now: datetime) -> CheckSummary:
             if domain.status != Domain.Status.VERIFIED:
                 _ownership_taken(domain, findings[domain.pk])
                 summary.conflicts.append(domain.name)
-
-        verdicts = {domain.pk: verdict(domain) for domain in domains}
+        verdicts = {domain.pk: _verdict(domain, findings[domain.pk]) for domain in domains}
         ok_ids = [pk for pk, v in verdicts.items() if v == "ok"]
         problem_ids = [pk for pk, v in verdicts.items() if v == "problem"]
         summary.ok, summary.problems = len(ok_ids), len(problem_ids)
         summary.dns_errors = len(domains) - len(ok_ids) - len(problem_ids)
-
-        # The records: what each check found. A temporary failure keeps what was found before.
-        # Most daily checks find what the previous one found: those rows only get checked_at.
-        changed, unchanged = [], []
-        for domain in domains:
-            for record in domain.records.all():
-                finding = findings[domain.pk][record.pk]
-                before = (record.status, record.found, record.detail, record.value)
-                record.status, record.detail = finding.status, finding.detail
-                if not finding.tempfail:
-                    record.found = finding.found
-                    if finding.value is not None:
-                        record.value = finding.value
-                after = (record.status, record.found, record.detail, record.value)
-                (changed if after != before else unchanged).append(record)
-        _update_rows(
-            DomainRecord, ["status", "found", "detail", "value", "checked_at"], changed, now
-        )
-        for chunk in _chunks([r.pk for r in unchanged]):
-            DomainRecord.objects.filter(pk__in=chunk).update(checked_at=now)
-
-        # The domains: when checked and when to look again, and what is wrong if anything.
-        next_checks: dict[datetime, list[int]] = {}
-        problems = []
-        for domain in domains:
-            verdict_now = verdicts[domain.pk]
-            if verdict_now == "unknown":
-                next_check = now + TEMPFAIL_RETRY
-            elif (
-                domain.status == Domain.Status.PENDING and now - domain.created_at < NEW_DOMAIN_AGE
-            ):
-                next_check = now + NEW_DOMAIN_RECHECK_INTERVAL
-            else:
-                next_check = now + RECHECK_INTERVAL
-            next_checks.setdefault(next_check, []).append(domain.pk)
-            if verdict_now == "problem":
-                failing = [
-                    (r, findings[domain.pk][r.pk])
-                    for r in required(domain)
-                    if findings[domain.pk][r.pk].definite_problem
-                ]
-                domain.problem = _problem_sentence(domain, failing)
-                problems.append(domain)
-        for next_check, ids in next_checks.items():
-            for chunk in _chunks(ids):
-                Domain.objects.filter(pk__in=chunk).update(
-                    last_checked_at=now, next_check_at=next_check
-                )
-        _update_rows(Domain, ["problem"], problems, now)
+        _records_save(domains, findings, now=now)
+        _domains_schedule(domains, verdicts, findings, now=now)
         for chunk in _chunks(ok_ids):
             Domain.objects.filter(pk__in=chunk).update(
                 consecutive_failures=0, last_failure_on=None, problem=""
             )
         if problem_ids:
-            # One count per day, whoever checks (job or "verify now") and however often.
-            Domain.objects.filter(pk__in=problem_ids).filter(
-                Q(last_failure_on__isnull=True) | Q(last_failure_on__lt=today)
-            ).update(consecutive_failures=F("consecutive_failures") + 1, last_failure_on=today)
-            failed = list(
-                Domain.objects.filter(
-                    pk__in=problem_ids,
-                    status=Domain.Status.VERIFIED,
-                    consecutive_failures__gte=FAILURES_TO_FAIL,
-                ).values_list("pk", flat=True)
-            )
-            if failed:
-                summary.newly_failed = Domain.objects.filter(
-                    pk__in=failed, status=Domain.Status.VERIFIED
-                ).update(status=Domain.Status.FAILED, failed_at=now)
-                for pk in failed:
-                    logger.warning("domain failed verification: %s (id %s)", by_id[pk].name, pk)
-
+            summary.newly_failed = _failures_count(problem_ids, domains, now=now)
         summary.keys_promoted = _promote_verified_keys(domains, findings, now=now)
     return summary
+
+
+def _records_save(domains: list[Domain], findings, *, now: datetime) -> None:
+    """The records: what each check found. A temporary failure keeps what was found before.
+    Most daily checks find what the previous one found: those rows only get checked_at."""
+    changed, unchanged = [], []
+    for domain in domains:
+        for record in domain.records.all():
+            finding = findings[domain.pk][record.pk]
+            before = (record.status, record.found, record.detail, record.value)
+            record.status, record.detail = finding.status, finding.detail
+            if not finding.tempfail:
+                record.found = finding.found
+                if finding.value is not None:
+                    record.value = finding.value
+            after = (record.status, record.found, record.detail, record.value)
+            (changed if after != before else unchanged).append(record)
+    _update_rows(DomainRecord, ["status", "found", "detail", "value", "checked_at"], changed, now)
+    for chunk in _chunks([r.pk for r in unchanged]):
+        DomainRecord.objects.filter(pk__in=chunk).update(checked_at=now)
+
+
+def _domains_schedule(domains: list[Domain], verdicts, findings, *, now: datetime) -> None:
+    """The domains: when checked and when to look again, and what is wrong if anything."""
+    next_checks: dict[datetime, list[int]] = {}
+    problems = []
+    for domain in domains:
+        verdict = verdicts[domain.pk]
+        if verdict == "unknown":
+            next_check = now + TEMPFAIL_RETRY
+        elif domain.status == Domain.Status.PENDING and now - domain.created_at < NEW_DOMAIN_AGE:
+            next_check = now + NEW_DOMAIN_RECHECK_INTERVAL
+        else:
+            next_check = now + RECHECK_INTERVAL
+        next_checks.setdefault(next_check, []).append(domain.pk)
+        if verdict == "problem":
+            failing = [
+                (r, findings[domain.pk][r.pk])
+                for r in _required(domain)
+                if findings[domain.pk][r.pk].definite_problem
+            ]
+            domain.problem = _problem_sentence(failing)
+            problems.append(domain)
+    for next_check, ids in next_checks.items():
+        for chunk in _chunks(ids):
+            Domain.objects.filter(pk__in=chunk).update(
+                last_checked_at=now, next_check_at=next_check
+            )
+    _update_rows(Domain, ["problem"], problems, now)
+
+
+def _failures_count(problem_ids: list[int], domains: list[Domain], *, now: datetime) -> int:
+    """Count a failure day for each domain with a definite problem (one count per day, whoever
+    checks and however often); verified domains that reach FAILURES_TO_FAIL fail. Returns how
+    many failed now."""
+    today = now.date()
+    Domain.objects.filter(pk__in=problem_ids).filter(
+        Q(last_failure_on__isnull=True) | Q(last_failure_on__lt=today)
+    ).update(consecutive_failures=F("consecutive_failures") + 1, last_failure_on=today)
+    failed = list(
+        Domain.objects.filter(
+            pk__in=problem_ids,
+            status=Domain.Status.VERIFIED,
+            consecutive_failures__gte=FAILURES_TO_FAIL,
+        ).values_list("pk", flat=True)
+    )
+    if not failed:
+        return 0
+    newly_failed = Domain.objects.filter(pk__in=failed, status=Domain.Status.VERIFIED).update(
+        status=Domain.Status.FAILED, failed_at=now
+    )
+    names = {domain.pk: domain.name for domain in domains}
+    for pk in failed:
+        logger.warning("domain failed verification: %s (id %s)", names[pk], pk)
+    return newly_failed
 
 
 def _chunks(items: list, size: int = BATCH_SIZE):

@@ -1,6 +1,7 @@
 """Checks as generators: one run shares lookups and overlaps them."""
 
 from domains.resolution import gather, run
+from warmup_site import dns
 
 
 def txt(name):
@@ -49,7 +50,6 @@ def test_it_can_run_lookups_one_after_another(dns_server):
     dns_server.latency = 0.02
     for n in range(4):
         dns_server.add(f"n{n}.example", "TXT", str(n))
-    from warmup_site import dns
 
     run([txt(f"n{n}.example") for n in range(4)], resolve=lambda qs: [dns.lookup(*q) for q in qs])
 

@@ -5,9 +5,11 @@ Every test resolves against the real DNS test server.
 
 import pytest
 
-from domains import spf
+from domains import services, spf
 from domains.findings import Status
+from domains.models import DomainRecord
 from domains.resolution import run_one
+from domains.tests.factories import DomainFactory, publish
 
 OURS = "_spf.warmup.invalid"
 
@@ -332,10 +334,6 @@ def test_it_reports_no_spf_as_none(dns_server):
 
 
 def test_it_authorises_through_the_hook_in_a_domain_check(dns_server, sending_ips, account):
-    from domains import services
-    from domains.models import DomainRecord
-    from domains.tests.factories import DomainFactory, publish
-
     sending_ips.append("203.0.113.7")
     domain = DomainFactory(account=account, name="example.com")
     publish(dns_server, domain, spf="v=spf1 ip4:203.0.113.0/24 -all")

@@ -18,7 +18,7 @@ SANDBOX_IMAP_HOST = "sandbox"  # not a host: sandbox seeds are read by the built
 SANDBOX_IMAP_PORT = 143
 
 
-def seed_endpoint_defaults(address: str) -> dict:
+def seed_endpoint_defaults() -> dict:
     """Connection fields for a demo seed living in the sandbox world (SeedEndpoint kwargs)."""
     return {
         "imap_host": SANDBOX_IMAP_HOST,

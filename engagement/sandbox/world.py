@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -29,17 +30,20 @@ from pathlib import Path
 
 import dkim
 from aiosmtpd.controller import Controller
+from django.db import connection
 
+from domains.models import DkimKey
 from engagement.sandbox import maildirs
 from engagement.sandbox.model import UNRESCUED_AFTER_SECONDS, Reputation, decide_inbox
 from engagement.sandbox.providers import is_provider_address, provider_for
+from warmup_site import dns
 
 logger = logging.getLogger(__name__)
 STATE_FILE = "world.json"
 WATCH_DAYS = 14  # engagement after two weeks no longer moves a reputation
 
 
-def dns_txt_via_app(name: bytes, timeout: int = 5) -> bytes | None:
+def dns_txt_via_app(name: bytes, timeout: int = 5) -> bytes | None:  # noqa: ARG001 - dkimpy passes it
     """DKIM key lookup for dkimpy: the app's own DKIM keys first, then DNS.
 
     Sandbox domains are not in any public DNS; the world stands in for the internet and knows
@@ -49,8 +53,6 @@ def dns_txt_via_app(name: bytes, timeout: int = 5) -> bytes | None:
     selector, _, domain = host.partition("._domainkey.")
     if domain:
         try:
-            from domains.models import DkimKey
-
             key = (
                 DkimKey.objects.filter(domain__name=domain, selector=selector)
                 .values_list("public_key", flat=True)
@@ -60,29 +62,21 @@ def dns_txt_via_app(name: bytes, timeout: int = 5) -> bytes | None:
             logger.warning("sandbox world: cannot read DKIM keys from the database", exc_info=True)
             key = None
         finally:
-            from django.db import connection
-
             # The world's SMTP thread lives as long as the process: it must not sit on an open
             # connection (nor one the database dropped) between messages.
             if not connection.in_atomic_block:
                 connection.close()
         if key:
             return f"v=DKIM1; k=rsa; p={key}".encode()
-    from warmup_site import dns
-
     result = dns.lookup(host, "TXT")
     return result.records[0].encode() if result.ok and result.records else None
-
-
-def domain_of(address: str) -> str:
-    return parseaddr(address)[1].rsplit("@", 1)[-1].lower()
 
 
 class _Handler:
     def __init__(self, world: SandboxWorld):
         self.world = world
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, _server, _session, envelope):
         # Off the event loop: receiving reads the app's DKIM keys through the ORM, which refuses
         # to run inside an asyncio loop, and writes maildirs.
         loop = asyncio.get_running_loop()
@@ -302,8 +296,6 @@ class SandboxWorld:
 
     def start(self) -> SandboxWorld:
         if self.port == 0:
-            import socket
-
             with socket.socket() as sock:
                 sock.bind((self.host, 0))
                 self.port = sock.getsockname()[1]

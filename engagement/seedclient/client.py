@@ -10,6 +10,8 @@ from engagement.seedclient.base import (
     SeedEndpoint,
     SpamFolderUnknown,
 )
+from engagement.seedclient.imap import ImapSeedClient
+from engagement.seedclient.store import SandboxStoreClient
 
 PROBLEM_LOGIN_FAILED = "login_failed"
 PROBLEM_SPAM_FOLDER_UNKNOWN = "spam_folder_unknown"
@@ -23,11 +25,7 @@ def open_seed_client(endpoint: SeedEndpoint) -> SeedClient:
     Raises LoginFailed when the credentials are refused, SeedClientError otherwise.
     """
     if endpoint.sandbox:
-        from engagement.seedclient.store import SandboxStoreClient
-
         return SandboxStoreClient.open(endpoint)
-    from engagement.seedclient.imap import ImapSeedClient
-
     return ImapSeedClient.connect(endpoint)
 
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from engagement.sandbox import maildirs
+from engagement.sandbox import mail_root, maildirs, provider_for
 from engagement.seedclient.base import (
     DEFAULT_WARMUP_FOLDER,
     PLACEMENT_INBOX,
@@ -46,8 +46,6 @@ class SandboxStoreClient:
 
     @classmethod
     def open(cls, endpoint: SeedEndpoint, *, root: Path | None = None) -> SandboxStoreClient:
-        from engagement.sandbox import mail_root, provider_for
-
         mailbox = Path(root or mail_root()) / endpoint.username.lower()
         # The account exists at the simulated provider from the start, as a real seed's does.
         maildirs.ensure_folder(mailbox, maildirs.INBOX)

@@ -26,6 +26,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email import message_from_bytes
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
@@ -152,8 +153,8 @@ def seed_sweep(*, seed: SeedMailbox, rng: random.Random | None = None) -> SweepS
             seed.save(update_fields=["spam_folder"])
         found = client.locate([m.message_id for m in messages]) if messages else {}
         _locate(messages, found, run, summary, rng)
-        _engage(client, endpoint, messages, found, run, summary, rng)
-        _file(client, messages, found, run, summary, rng)
+        _engage(client, endpoint, messages, found, run, rng)
+        _file(client, messages, found, run)
         if purge_due:
             cutoff = now - timedelta(days=settings.WARMUP_RETENTION_DAYS)
             client.purge(settings.WARMUP_FOLDER, cutoff)
@@ -228,7 +229,7 @@ def _due(messages, stage: str, found, run: _Run) -> list[tuple[WarmupMessage, ob
     return due
 
 
-def _engage(client, endpoint, messages, found, run: _Run, summary, rng) -> None:
+def _engage(client, endpoint, messages, found, run: _Run, rng) -> None:
     due = _due(messages, Stage.ENGAGE, found, run)
     if not due:
         return
@@ -288,8 +289,6 @@ def _reply(client, endpoint, message: WarmupMessage, where, run: _Run, rng) -> N
 
 
 def _header(raw: bytes, name: str) -> str:
-    from email import message_from_bytes
-
     return str(message_from_bytes(raw).get(name, "") or "")
 
 
@@ -297,7 +296,7 @@ def _subject_of(raw: bytes) -> str:
     return _header(raw, "Subject")
 
 
-def _file(client, messages, found, run: _Run, summary, rng) -> None:
+def _file(client, messages, found, run: _Run) -> None:
     due = _due(messages, Stage.FILE, found, run)
     if not due:
         return

@@ -18,6 +18,7 @@ from domains.tests.factories import DomainFactory, pooled_key_pair
 from engagement.models import SeedMailbox
 from engagement.services.seeds import seed_create
 from providers.models import MailboxProvider
+from warmup_site.testing.smtp import SmtpSink
 
 SEED_PASSWORD = "s33d-pa55word!"
 
@@ -105,8 +106,6 @@ def seed_boxes(db, dovecot, reply_sink) -> list[SeedBox]:
 def junk_relay(dovecot, seed_boxes, settings):
     """The outbound relay: keeps every message and delivers it into the recipient seed's spam
     folder over IMAP (APPEND), as a provider that distrusts a new domain would."""
-    from warmup_site.testing.smtp import SmtpSink
-
     boxes = {box.seed.address: box for box in seed_boxes}
 
     def deliver(envelope) -> str | None:

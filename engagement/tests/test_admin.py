@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from domains.models import DkimKey
 from engagement.models import SeedMailbox
 from engagement.tests.conftest import SEED_PASSWORD, make_seed
 from providers.models import MailboxProvider
@@ -134,8 +135,6 @@ def test_it_keeps_seeds_from_staff_who_are_not_operators(owner, client, seed_box
 def test_it_never_renders_the_dkim_key_or_seed_secrets_on_pages_or_the_api(
     owner_client, owner_api, verified_domain, seed_box
 ):
-    from domains.models import DkimKey
-
     key = DkimKey.objects.get(domain=verified_domain)
     owner_api.put(f"/api/v1/domains/{verified_domain.pk}/warmup/", {"enabled": True}, format="json")
     outputs = [

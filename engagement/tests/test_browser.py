@@ -25,7 +25,7 @@ def test_the_owner_switches_domain_warmup_on_and_off(browser, live_server, owner
             provider=MailboxProvider.objects.get(slug=slug),
             address=f"seed1@{host}",
             secret="x",
-            **seed_endpoint_defaults(f"seed1@{host}"),
+            **seed_endpoint_defaults(),
         )
     domain = DomainFactory(
         account=owner.memberships.get().account,

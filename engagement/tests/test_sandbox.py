@@ -6,6 +6,7 @@ verification goes through the same resolver as production.
 
 from __future__ import annotations
 
+import pwd
 import smtplib
 import uuid
 from datetime import date, timedelta
@@ -67,7 +68,7 @@ def send(
 
 
 def store_endpoint(world: SandboxWorld, address: str) -> SeedEndpoint:
-    fields = seed_endpoint_defaults(address)
+    fields = seed_endpoint_defaults()
     fields["smtp_port"] = world.port
     return SeedEndpoint(
         address=address, provider="google", username=address, auth="password", secret="x", **fields
@@ -209,8 +210,6 @@ def test_open_seed_client_uses_the_store_for_sandbox_seeds(world, settings):
 def test_the_world_delivers_into_dovecot_and_the_imap_client_finds_it(
     dovecot, dns_server, tmp_path
 ):
-    import pwd
-
     dns_server.add(
         f"{SELECTOR}._domainkey.fresh.example", "TXT", f"v=DKIM1; k=rsa; p={KEY.public_b64}"
     )

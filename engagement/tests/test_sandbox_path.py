@@ -85,7 +85,7 @@ def test_a_domain_warms_up_in_the_sandbox_world(
             provider=MailboxProvider.objects.get(slug=slug),
             address=address,
             secret="unused-in-the-sandbox",
-            **seed_endpoint_defaults(address),
+            **seed_endpoint_defaults(),
         )
     domain = verified_domain.name
 

@@ -25,8 +25,11 @@ from engagement.seedclient import (
     open_seed_client,
     test_connection,
 )
+from engagement.seedclient import imap as imap_module
 from engagement.seedclient import oauth as oauth_tokens
 from warmup_site.testing import require_binary
+from warmup_site.testing.dovecot import DovecotServer
+from warmup_site.testing.oauth import OAuthServer
 
 pytestmark = pytest.mark.dovecot
 PASSWORD = "seed-pass"
@@ -241,8 +244,6 @@ def test_it_locates_in_a_number_of_round_trips_that_does_not_grow_with_the_ids(d
 
 
 def test_it_splits_only_very_large_searches(dovecot, monkeypatch):
-    from engagement.seedclient import imap as imap_module
-
     monkeypatch.setattr(imap_module, "SEARCH_CHUNK", 50)
     # 120 ids in INBOX → 3 SEARCH commands there; all are found, so Junk is not even selected.
     address = new_address()
@@ -412,8 +413,6 @@ def test_it_gives_up_when_no_slot_frees_up(dovecot, settings):
 
 @pytest.fixture(scope="module")
 def oauth_server():
-    from warmup_site.testing.oauth import OAuthServer
-
     server = OAuthServer().start()
     yield server
     server.stop()
@@ -423,7 +422,6 @@ def oauth_server():
 def oauth_dovecot(oauth_server):
     """A Dovecot that checks XOAUTH2 tokens with oauth_server and flags "Pourriel" \\Junk."""
     require_binary("dovecot", package="dovecot-imapd", path="/usr/sbin/dovecot")
-    from warmup_site.testing.dovecot import DovecotServer
 
     server = DovecotServer(
         oauth2_introspection_url=oauth_server.introspection_url, junk_folder="Pourriel"

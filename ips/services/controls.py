@@ -208,7 +208,7 @@ def _catch_up_from_today(warmup: IpWarmup, now: datetime):
 def ip_warmup_pause(*, ip: DedicatedIp, actor, reason: str, provider: str | None = None):
     """Stop routing to the IP (at one provider, or all); resume picks up at the same stage."""
 
-    def change(w: IpWarmup, rules: Rules, now: datetime) -> Change:
+    def change(w: IpWarmup, _rules: Rules, _now: datetime) -> Change:
         if w.state not in WARMING_STATES + WARM_STATES:
             return Change(skip=f"it is {w.get_state_display().lower()}")
         return Change({"state": State.PAUSED, "resume_state": w.state})
@@ -228,7 +228,7 @@ def ip_warmup_resume(*, ip: DedicatedIp, actor, reason: str, provider: str | Non
     """Resume a paused warm-up in the state and at the stage it was paused at. The paused days
     count neither as idle days nor as sending days."""
 
-    def change(w: IpWarmup, rules: Rules, now: datetime) -> Change:
+    def change(w: IpWarmup, _rules: Rules, now: datetime) -> Change:
         if w.state != State.PAUSED:
             return Change(skip=f"it is not paused ({w.get_state_display().lower()})")
         return Change(
@@ -359,7 +359,7 @@ def ip_warmup_suspension_cancel(
 ):
     """Lift a fast back-off suspension now (routing uses the pair again at once)."""
 
-    def change(w: IpWarmup, rules: Rules, now: datetime) -> Change:
+    def change(w: IpWarmup, _rules: Rules, now: datetime) -> Change:
         if not w.is_suspended(now):
             return Change(skip="it is not suspended")
         return Change({"suspended_until": None, "suspension_kind": "", "suspension_reason": ""})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django_q.tasks import async_task
 
 from accounts.models import Account
 from domains.models import Domain
@@ -163,8 +164,6 @@ def ip_update(*, ip: DedicatedIp, hostname: str, pool: IpPool) -> DedicatedIp:
 
 
 def _enqueue_check(ip_id: int) -> None:
-    from django_q.tasks import async_task
-
     async_task("ips.tasks.check_ip", ip_id, task_name=f"check IP {ip_id}", group="ips")
 
 

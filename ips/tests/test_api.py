@@ -8,6 +8,7 @@ import time_machine
 
 from accounts.models import Role
 from accounts.tests.factories import AccountFactory, MembershipFactory
+from conftest import _api_client
 from ips.models import DedicatedIp, IpPool
 from ips.tests import factories as f
 
@@ -22,8 +23,6 @@ def _late():
 
 @pytest.fixture
 def operator_api(operator):
-    from conftest import _api_client
-
     MembershipFactory(user=operator, account=AccountFactory(name="Ops"), role=Role.OWNER)
     return _api_client(operator)
 

@@ -13,6 +13,7 @@ from ips.services.controller import controller_run
 from ips.services.routing import routes_decide
 from ips.tests import factories as f
 from ips.types import Recipient
+from warmup_site.schedules import JOBS
 
 # Google's profile: stages 50, 70, 98, 138, 193, …, 20,000 (19 stages); stages 1–4 ask for 3
 # sending days each, the others for 2.
@@ -413,8 +414,6 @@ def test_the_task_reports_what_it_decided(pool):
 
 
 def test_the_schedule_runs_shortly_after_midnight():
-    from warmup_site.schedules import JOBS
-
     (job,) = [j for j in JOBS if j.func == "ips.tasks.run_warmup_controller"]
     assert job.daily_at is not None and job.daily_at.hour == 0
 

@@ -8,6 +8,7 @@ import time_machine
 
 from accounts.models import Role
 from accounts.tests.factories import AccountFactory, MembershipFactory
+from conftest import _api_client
 from ips.models import DedicatedIp, IpWarmup, IpWarmupDay, IpWarmupDecision
 from ips.services.controller import controller_run
 from ips.services.controls import ip_warmup_pause, provider_slug
@@ -29,8 +30,6 @@ def _afternoon():
 
 @pytest.fixture
 def operator_api(operator):
-    from conftest import _api_client
-
     MembershipFactory(user=operator, account=AccountFactory(name="Ops"), role=Role.OWNER)
     return _api_client(operator)
 

@@ -4,10 +4,12 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 
+from accounts.tests.factories import MembershipFactory, UserFactory
 from ips import demo, services
-from ips.models import DedicatedIp, IpCheck, IpPool, IpWarmup
+from ips.models import DedicatedIp, IpCheck, IpPool, IpWarmup, IpWarmupDecision, WarmupProfile
 from ips.services.controls import ip_warmup_pause
 from ips.tests import factories as f
 from warmup_site import dns
@@ -187,8 +189,6 @@ def test_the_admin_lists_open(operator_client, setup, path):
 
 
 def test_the_profile_page_shows_the_stage_table(operator_client):
-    from ips.models import WarmupProfile
-
     google = WarmupProfile.objects.get(provider__slug="google")
 
     body = operator_client.get(f"/admin/ips/warmupprofile/{google.pk}/change/").content.decode()
@@ -230,8 +230,6 @@ def test_the_demo_loads_pools_and_ips_twice_without_harm(db):
 
 
 def test_the_demo_shows_a_few_days_of_controller_decisions_once(db):
-    from ips.models import IpWarmupDecision
-
     call_command("load_demo")
     decisions = IpWarmupDecision.objects.filter(warmup__ip__address=demo.WARMING_IP)
     kinds = set(decisions.values_list("warmup__provider__slug", "kind"))
@@ -278,11 +276,8 @@ def test_an_operator_pins_a_domain_to_a_pool_in_the_admin(
 
 
 def test_staff_who_are_not_operators_see_only_their_accounts_ips(client, setup, account):
-    from accounts.tests.factories import MembershipFactory, UserFactory
-
     staff = UserFactory(username="sam", is_staff=True)
     MembershipFactory(user=staff, account=account)
-    from django.contrib.auth.models import Permission
 
     staff.user_permissions.add(
         *Permission.objects.filter(codename__in=["view_dedicatedip", "view_ipwarmupday"])

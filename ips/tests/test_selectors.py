@@ -2,9 +2,13 @@
 
 from django.core.checks import run_checks
 
+from domains import services as domain_services
+from domains.models import DomainRecord
+from domains.tests.factories import DomainFactory, publish
 from ips import services
 from ips.selectors import account_sending_ips
 from ips.tests import factories as f
+from ips.tests.factories import new_ip, pool
 
 
 def test_it_lists_the_accounts_sending_ips_for_spf(account, other_account):
@@ -28,11 +32,6 @@ def test_it_refuses_a_malformed_blocklist_zone_at_start_up(settings):
 
 
 def test_it_lets_a_domain_spf_record_authorise_the_accounts_dedicated_ips(dns_server, account):
-    from domains import services as domain_services
-    from domains.models import DomainRecord
-    from domains.tests.factories import DomainFactory, publish
-    from ips.tests.factories import new_ip, pool
-
     new_ip(pool=pool(account=account), address="203.0.113.7")
     domain = DomainFactory(account=account, name="example.com")
     publish(dns_server, domain, spf="v=spf1 ip4:203.0.113.0/24 -all")

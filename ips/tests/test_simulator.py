@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from ips.management.commands.simulate_ip_warmup import Command
 from ips.models import IpWarmupDecision
 from ips.services.simulator import simulate
 from ips.tests import factories as f
@@ -84,8 +85,6 @@ def test_it_explains_bad_arguments(db, args, words):
 
 
 def test_the_help_explains_the_command():
-    from ips.management.commands.simulate_ip_warmup import Command
-
     parser = Command().create_parser("manage.py", "simulate_ip_warmup")
     text = " ".join(parser.format_help().split())  # argparse wraps lines
     assert "Nothing is written to the database" in text

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from providers import services
 from providers.models import MailboxProvider, RecipientDomain
+from providers.tasks import refresh_classifications
 
 
 def classify(domain: str) -> services.Classification:
@@ -197,8 +198,6 @@ def test_it_refreshes_expired_rows_in_bulk(dns_server, db):
 
 
 def test_it_refresh_task_summarises_its_work(dns_server, db):
-    from providers.tasks import refresh_classifications
-
     assert refresh_classifications() == (
         "re-resolved 0 expired recipient domains in 0 batches; 0 kept their MX set after a "
         "DNS failure"

@@ -2,8 +2,10 @@
 
 import os
 import shutil
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 
 
 def in_ci() -> bool:
@@ -35,10 +37,6 @@ def load_reference_data() -> None:
     transactional tests may have flushed, and Django's serialized rollback does not always
     restore it (it depends on which tests ran before). Such a test calls this first.
     """
-    from importlib import import_module
-
-    from django.apps import apps
-
     for module in (
         "providers.migrations.0002_load_providers",
         "providers.migrations.0004_load_smtp_response_rules",

@@ -18,6 +18,7 @@ the flag.
 from __future__ import annotations
 
 import contextlib
+import mailbox
 import os
 import pwd
 import shutil
@@ -197,8 +198,6 @@ class DovecotServer:
         Much faster than APPEND for filling a mailbox with hundreds of messages; Dovecot picks
         the file up at the next SELECT. ``flags`` are maildir flags ("S" seen, "F" flagged).
         """
-        import mailbox
-
         target = mailbox.Maildir(self.maildir(username, folder), factory=None, create=True)
         entry = mailbox.MaildirMessage(message)
         if flags:

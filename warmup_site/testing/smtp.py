@@ -38,7 +38,7 @@ class _Handler:
     def __init__(self, sink: SmtpSink):
         self.sink = sink
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, _server, _session, envelope):
         received = Envelope(envelope.mail_from, tuple(envelope.rcpt_tos), envelope.content)
         reply = self.sink.on_message(received) if self.sink.on_message else None
         if reply:
@@ -49,7 +49,7 @@ class _Handler:
 
 
 class _AuthHandler(_Handler):
-    async def auth_XOAUTH2(self, server, args):
+    async def auth_XOAUTH2(self, _server, args):
         # "AUTH XOAUTH2 <base64 of user=LOGIN^Aauth=Bearer TOKEN^A^A>"
         if self.sink.bearer is None or len(args) < 2:
             return AuthResult(success=False, handled=False)
@@ -101,7 +101,7 @@ class SmtpSink:
         self._controller.start()
         return self
 
-    def _check_password(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+    def _check_password(self, _server, _session, _envelope, mechanism, auth_data) -> AuthResult:
         if not isinstance(auth_data, LoginPassword) or self.users is None:
             return AuthResult(success=False, handled=False)
         login, password = auth_data.login.decode(), auth_data.password.decode()

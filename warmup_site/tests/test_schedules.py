@@ -1,6 +1,7 @@
 """sync_schedules: upsert by name, keep hand-made schedules, remove stale managed ones."""
 
 from datetime import time
+from importlib import import_module
 
 import time_machine
 from django.core.management import call_command
@@ -58,8 +59,6 @@ def test_it_removes_stale_managed_jobs_and_keeps_hand_made_ones(db, monkeypatch)
 
 
 def test_every_job_points_at_an_importable_task():
-    from importlib import import_module
-
     for job in schedules.JOBS:
         module, _, func = job.func.rpartition(".")
         assert callable(getattr(import_module(module), func)), job.func

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from engagement.sandbox.world import SandboxWorld
 from warmup_site.demo import load_all
 
 MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
@@ -53,7 +54,7 @@ class Command(BaseCommand):
         ]
         stopping = False
 
-        def stop(signum, frame):
+        def stop(_signum, _frame):
             nonlocal stopping
             stopping = True
 
@@ -99,8 +100,6 @@ class Command(BaseCommand):
 
     def _start_sandbox_world(self):
         """The simulated providers (engagement/sandbox), in this process, until Ctrl-C."""
-        from engagement.sandbox.world import SandboxWorld
-
         port = settings.WARMUP_SANDBOX_SMTP_PORT
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
