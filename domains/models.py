@@ -172,10 +172,6 @@ class DomainRecord(TenantModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.type} {self.host}"
 
-    @property
-    def unicode_host(self) -> str:
-        return to_unicode(self.host)
-
     def relative_host(self, domain_name: str) -> str:
         """The name as most DNS hosts want it typed: `_dmarc`, or `@` for the domain itself."""
         if self.host == domain_name:

@@ -192,13 +192,28 @@ def addresses_provider(*, addresses: Sequence[str]) -> list[str]:
     return list(map(by_raw.__getitem__, raw_domains))
 
 
-def classifications_refresh(*, batch_size: int = CHUNK, max_batches: int = 50) -> dict[str, int]:
+@dataclass
+class RefreshSummary:
+    """What one run of the daily re-resolution did (the task's one-line summary)."""
+
+    refreshed: int = 0
+    unchanged_on_dns_error: int = 0
+    batches: int = 0
+
+    def sentence(self) -> str:
+        return (
+            f"re-resolved {self.refreshed} expired recipient domains in {self.batches} "
+            f"batches; {self.unchanged_on_dns_error} kept their MX set after a DNS failure"
+        )
+
+
+def classifications_refresh(*, batch_size: int = CHUNK, max_batches: int = 50) -> RefreshSummary:
     """Re-resolve expired cache rows in bulk (the daily job). Safe to run on several workers.
 
     Batches are claimed with warmup_site.jobs.due_batches (a lease of REFRESH_LEASE on the
     expiry); the lookups run outside any transaction.
     """
-    counts = {"refreshed": 0, "unchanged_on_dns_error": 0, "batches": 0}
+    summary = RefreshSummary()
     for batch in due_batches(
         RecipientDomain.objects.all(),
         due_field="expires_at",
@@ -208,7 +223,7 @@ def classifications_refresh(*, batch_size: int = CHUNK, max_batches: int = 50) -
         key="domain",
     ):
         now = timezone.now()
-        counts["batches"] += 1
+        summary.batches += 1
         facts, retry = [], []
         for domain, result in zip(batch, dns.lookup_many((d, "MX") for d in batch), strict=True):
             if result.tempfail:
@@ -227,9 +242,9 @@ def classifications_refresh(*, batch_size: int = CHUNK, max_batches: int = 50) -
         _upsert(facts)
         if retry:
             RecipientDomain.objects.filter(domain__in=retry).update(expires_at=now + REFRESH_RETRY)
-        counts["refreshed"] += len(facts)
-        counts["unchanged_on_dns_error"] += len(retry)
-    return counts
+        summary.refreshed += len(facts)
+        summary.unchanged_on_dns_error += len(retry)
+    return summary
 
 
 # --- registry edits ---------------------------------------------------------------------------

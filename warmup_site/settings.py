@@ -264,6 +264,8 @@ WARMUP_IMAP_TIMEOUT = env_float("WARMUP_IMAP_TIMEOUT", 30.0, minimum=1.0)
 WARMUP_IMAP_SLOT_DIR = Path(
     env_str("WARMUP_IMAP_SLOT_DIR", str(Path(tempfile.gettempdir()) / "warmup-imap-slots"))
 )
+# false accepts self-signed certificates on seed IMAP/SMTP connections (a test server only).
+WARMUP_IMAP_TLS_VERIFY = env_bool("WARMUP_IMAP_TLS_VERIFY", True)
 # The sandbox world (engagement/sandbox, docs/sandbox.md): an SMTP server standing in for the
 # mailbox providers, delivering into maildirs under WARMUP_SANDBOX_DIR.
 WARMUP_SANDBOX_DIR = Path(env_str("WARMUP_SANDBOX_DIR", str(BASE_DIR / ".sandbox")))

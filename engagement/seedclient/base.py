@@ -11,10 +11,13 @@ The agreed contract is in the issue-6 notes; names here must not change.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
+
+from django.conf import settings
 
 AUTH_PASSWORD = "password"
 AUTH_OAUTH2 = "oauth2"
@@ -30,6 +33,28 @@ PLACEMENT_SPAM = "spam"
 # Mail the sweep already filed away into the warm-up folder counts as inbox placement: it got
 # there from the inbox (or was rescued first).
 DEFAULT_WARMUP_FOLDER = "Warmup"
+
+# Spam folders of providers that do not flag theirs \Junk (RFC 6154), in the order we try them:
+# Gmail (and its UK/DE name), Outlook/Exchange, the common generic names, Yahoo/AOL.
+KNOWN_SPAM_FOLDERS = (
+    "[Gmail]/Spam",
+    "[Google Mail]/Spam",
+    "Junk Email",
+    "Junk",
+    "Spam",
+    "Bulk",
+    "Bulk Mail",
+)
+
+
+def tls_context() -> ssl.SSLContext:
+    """The TLS context of every seed connection, IMAP and SMTP (WARMUP_IMAP_TLS_VERIFY=false
+    accepts self-signed certificates, for a test server)."""
+    context = ssl.create_default_context()
+    if not settings.WARMUP_IMAP_TLS_VERIFY:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 @dataclass(frozen=True)

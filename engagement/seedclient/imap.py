@@ -33,6 +33,7 @@ from engagement.seedclient import oauth
 from engagement.seedclient.base import (
     AUTH_OAUTH2,
     DEFAULT_WARMUP_FOLDER,
+    KNOWN_SPAM_FOLDERS,
     PLACEMENT_INBOX,
     PLACEMENT_SPAM,
     TLS_SSL,
@@ -43,23 +44,13 @@ from engagement.seedclient.base import (
     SeedEndpoint,
     SpamFolderUnknown,
     normalize_message_id,
+    tls_context,
 )
 from engagement.seedclient.limits import HostSlot, acquire_host_slot
 
 logger = logging.getLogger(__name__)
 
 INBOX = "INBOX"
-# Spam folders of providers that do not flag theirs \Junk (RFC 6154), in the order we try them:
-# Gmail (and its UK/DE name), Outlook/Exchange, the common generic names, Yahoo/AOL.
-KNOWN_SPAM_FOLDERS = (
-    "[Gmail]/Spam",
-    "[Google Mail]/Spam",
-    "Junk Email",
-    "Junk",
-    "Spam",
-    "Bulk",
-    "Bulk Mail",
-)
 SEARCH_CHUNK = 250  # ~60 bytes per id → ~15 KB per SEARCH line
 
 JUNK_FLAG = b"\\Junk"
@@ -143,16 +134,6 @@ def _server_message(exc: Exception) -> str:
         if text.lower().startswith(prefix):
             return text[len(prefix) :]
     return text
-
-
-def tls_context() -> ssl.SSLContext:
-    """The TLS context of every seed connection, IMAP and SMTP (WARMUP_IMAP_TLS_VERIFY=false
-    accepts self-signed certificates, for a test server)."""
-    context = ssl.create_default_context()
-    if not getattr(settings, "WARMUP_IMAP_TLS_VERIFY", True):
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
 
 
 class ImapSeedClient:

@@ -15,13 +15,11 @@ cap between them (document it in the setting).
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from engagement.seedclient.base import SeedClientError
@@ -89,14 +87,3 @@ def acquire_host_slot(
                 f"no slot became free within {wait_seconds:g} s"
             )
         time.sleep(POLL_SECONDS)
-
-
-@contextlib.contextmanager
-def host_slot(
-    host: str, *, limit: int, wait_seconds: float, directory: Path | None = None
-) -> Iterator[HostSlot]:
-    slot = acquire_host_slot(host, limit=limit, wait_seconds=wait_seconds, directory=directory)
-    try:
-        yield slot
-    finally:
-        slot.release()

@@ -13,7 +13,6 @@ garbage) raises SeedClientError and the next sweep tries again.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import threading
@@ -134,7 +133,3 @@ def _describe_error(body: bytes) -> str:
 def xoauth2_string(username: str, token: str) -> str:
     """The SASL XOAUTH2 initial response (Google's and Microsoft's format), not base64'd."""
     return f"user={username}\x01auth=Bearer {token}\x01\x01"
-
-
-def xoauth2_base64(username: str, token: str) -> str:
-    return base64.b64encode(xoauth2_string(username, token).encode()).decode()

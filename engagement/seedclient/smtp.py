@@ -19,8 +19,8 @@ from engagement.seedclient.base import (
     LoginFailed,
     SeedClientError,
     SeedEndpoint,
+    tls_context,
 )
-from engagement.seedclient.imap import tls_context
 
 
 def _reply_text(exc: smtplib.SMTPResponseException) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 from engagement.sandbox import mail_root, maildirs, provider_for
 from engagement.seedclient.base import (
     DEFAULT_WARMUP_FOLDER,
+    KNOWN_SPAM_FOLDERS,
     PLACEMENT_INBOX,
     PLACEMENT_SPAM,
     Found,
@@ -29,7 +30,6 @@ from engagement.seedclient.base import (
     SpamFolderUnknown,
     normalize_message_id,
 )
-from engagement.seedclient.imap import KNOWN_SPAM_FOLDERS
 
 
 def uid_for(key: str) -> int:

@@ -50,7 +50,7 @@ def warming_ip(
     ip.refresh_from_db()
     ip = services.ip_warmup_start(ip=ip)
     if stage != 1:
-        # The daily controller (next issue) moves stages; tests put an IP where they need it.
+        # The daily controller moves stages; tests put an IP where they need it.
         IpWarmup.objects.filter(ip=ip).update(stage=stage)
     set_caps(ip, caps or {})
     return ip

@@ -1,5 +1,6 @@
 """Classification of recipient domains against the real DNS test server."""
 
+from dataclasses import asdict
 from datetime import timedelta
 
 import pytest
@@ -189,7 +190,7 @@ def test_it_refreshes_expired_rows_in_bulk(dns_server, db):
         counts = services.classifications_refresh(batch_size=2)
         results = services.domains_classify(domains=[f"r{n}.example" for n in range(5)])
 
-    assert counts == {"refreshed": 4, "unchanged_on_dns_error": 1, "batches": 3}
+    assert asdict(counts) == {"refreshed": 4, "unchanged_on_dns_error": 1, "batches": 3}
     assert [results[f"r{n}.example"].provider for n in range(4)] == ["apple"] * 4
     # a DNS failure keeps the last known facts instead of turning the domain into "other"
     assert results["r4.example"].provider == "google"
