@@ -1,21 +1,10 @@
 """The domain warm-up plan's daily rule, per (domain, provider) — pure (no ORM, no I/O).
 
-Each morning a provider's plan gets one decision for today (domains.services.warmup stores it;
-engagement sends the day's volume to the seeds). The rules, tried in order:
-
-* **start** — the plan's first day sends the ramp's first volume;
-* **warm stays warm** — a graduated provider gets no more warm-up mail;
-* **graduate** — once the ramp has been completed, the inbox rate over the GRADUATION_WINDOW_DAYS
-  days before today is at least `graduate_inbox_rate` on at least `graduate_min_placements`
-  placements;
-* **hold** — when the last day's spam share of placements is above `spam_hold_threshold`, the
-  volume stays as it is for HOLD_DAYS days instead of increasing;
-* **advance** — otherwise the next volume of the ramp (the last one repeats);
-* **needs attention** — after `attention_after_days` days without graduating (with the
-  figures): sending and engagement continue, and the provider can still graduate.
-
-Thresholds come from settings (WARMUP_DOMAIN_RAMP, WARMUP_SPAM_HOLD_THRESHOLD,
-WARMUP_GRADUATE_*, WARMUP_ATTENTION_AFTER_DAYS; see docs/configuration.md).
+Each morning a provider's plan gets one decision for today: start, warm (graduate, or stay
+warm), hold after a spammy day, advance along the ramp, needs attention — `plan_step` tries
+them in that order. What each means and its thresholds (settings WARMUP_DOMAIN_RAMP,
+WARMUP_SPAM_HOLD_THRESHOLD, WARMUP_GRADUATE_*, WARMUP_ATTENTION_AFTER_DAYS) are written for
+operators in docs/operations.md ("Domain warm-up"); domains.services.warmup stores the decision.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from accounts.admin import TenantAdmin
 from accounts.tenancy import is_operator
 from engagement.models import SeedAction, SeedMailbox, WarmupMessage
-from engagement.services.seeds import seed_rotation_set, seed_set_secrets, seed_test_connection
+from engagement.services.seeds import seed_rotation_set, seed_save, seed_test_connection
 
 
 class SeedMailboxForm(forms.ModelForm):
@@ -133,8 +133,7 @@ class SeedMailboxAdmin(admin.ModelAdmin):
         return is_operator(request.user)
 
     def save_model(self, request, obj, form, change):
-        obj.save()
-        seed_set_secrets(
+        seed_save(
             seed=obj,
             secret=form.cleaned_data.get("new_secret") or None,
             oauth_client_secret=form.cleaned_data.get("new_oauth_client_secret") or None,

@@ -72,16 +72,13 @@ class MailboxProviderAdmin(admin.ModelAdmin):
         return ", ".join(obj.mx_suffixes)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        services.provider_registry_changed()
+        services.provider_save(provider=obj)
 
     def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        services.provider_registry_changed()
+        services.providers_delete(providers=MailboxProvider.objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset.exclude(slug=OTHER))
-        services.provider_registry_changed()
+        services.providers_delete(providers=queryset)
 
 
 @admin.register(RecipientDomain)

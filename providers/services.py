@@ -291,7 +291,22 @@ def provider_registry_validate(
     return list(dict.fromkeys(domains)), list(dict.fromkeys(suffixes))
 
 
-def provider_registry_changed() -> None:
-    """Call after a provider is saved or deleted: this process reclassifies at once."""
+def provider_save(*, provider: MailboxProvider) -> MailboxProvider:
+    """Save an operator's edit of a provider (its consumer domains, MX suffixes, name…)."""
+    provider.save()
+    _registry_changed()
+    return provider
+
+
+def providers_delete(*, providers) -> int:
+    """Delete providers (never `other`, the fallback every unmatched domain lands in)."""
+    deleted, _ = providers.exclude(slug=OTHER).delete()
+    _registry_changed()
+    return deleted
+
+
+def _registry_changed() -> None:
+    # This process reclassifies at once, and again after the commit (a concurrent request may
+    # have cached the old registry in between); other processes within the registry's minute.
     transaction.on_commit(registry_module.invalidate)
     registry_module.invalidate()

@@ -43,6 +43,16 @@ def seed_create(*, provider, address: str, secret: str = "", **fields) -> SeedMa
     return seed
 
 
+def seed_save(
+    *, seed: SeedMailbox, secret: str | None = None, oauth_client_secret: str | None = None
+) -> SeedMailbox:
+    """Save an operator's edit of a seed; a new secret replaces the stored one (see
+    seed_set_secrets), None keeps it."""
+    seed.save()
+    seed_set_secrets(seed=seed, secret=secret, oauth_client_secret=oauth_client_secret)
+    return seed
+
+
 def seed_set_secrets(
     *,
     seed: SeedMailbox,

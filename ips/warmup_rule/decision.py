@@ -1,25 +1,12 @@
 """The daily decision for one (IP, provider) and one day that ended.
 
-For a warming pair the rules below are tried in order and the first that applies decides
-(`decide`; one function per rule):
+For a warming pair the numbered rules are tried in order and the first that applies decides
+(`decide`): back off, hold and alert (list quality), idle (step back after a few idle days),
+too little traffic, warm, advance, hold — one function each below. What each rule means and
+its defaults are written for operators in docs/operations.md ("IP warm-up: the controller");
+the thresholds come from the provider's WarmupProfile (`Rules`).
 
-1. **back off** — throttling + blocking + blocklist replies reached `backoff_rate` of what was
-   routed and at least `backoff_min_replies`: step back to the highest stage whose cap is at most
-   `backoff_cut` of the current cap (at stage 1: cut the cap itself), state `backoff`;
-2. **hold and alert** — complaints ≥ `complaint_limit` or hard bounces ≥ `hard_bounce_limit` of
-   delivered: a list-quality problem; sending more would hurt;
-3. **idle** — nothing routed: hold, and after `idle_days_step_back` such days in a row step back
-   one stage (reputation cools);
-4. **too little traffic** — under SENDING_SHARE of the cap routed: hold; the day is not a
-   *sending day*, so a weekend or a quiet week does not count as warm-up;
-5. **warm** — at the final stage (target cap), after `warm_after_days` clean sending days;
-6. **advance** — ≥ ADVANCE_SHARE of the cap routed, clean, and the stage's minimum sending days
-   done: one stage up (after a back-off cut the cap below its stage's, one clean full day
-   restores the stage's own cap);
-7. otherwise **hold**.
-
-A warm pair is watched against the provider's floor: under it, it is flagged `cooling` (routing
-prefers it); back over it, `warm` again. Nothing else is decided for warm pairs.
+A warm pair is only watched against the provider's floor (`watch_floor`).
 """
 
 from __future__ import annotations

@@ -169,8 +169,7 @@ def test_it_applies_an_operator_edit_to_cached_domains_at_once(dns_server, db):
     assert classify("hosted.example").provider == "other"
     zoho = MailboxProvider.objects.get(slug="zoho")
     zoho.mx_suffixes = [*zoho.mx_suffixes, ".newmail.example"]
-    zoho.save()
-    services.provider_registry_changed()
+    services.provider_save(provider=zoho)
     dns_server.clear()
 
     assert classify("hosted.example").provider == "zoho"
