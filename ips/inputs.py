@@ -9,7 +9,8 @@ schema only. Repeated values (the same sender domain or IP in every event) are v
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import re
+from datetime import UTC, datetime, timedelta
 
 from ips.addresses import normalise_ip
 from ips.models import DeliveryEvent
@@ -21,6 +22,7 @@ from warmup_site.hostnames import normalise_domain
 MAX_RECIPIENTS = 10_000
 MAX_EVENTS = 10_000
 MAX_ADDRESS = 320  # RFC 5321: 64 for the local part + @ + 255 for the domain
+MAX_LOCAL_PART = 64
 MAX_EVENT_ID = 200
 MAX_RESPONSE = 10_000
 # Clocks drift; an event further in the future than this is a broken clock, not an event.
@@ -47,20 +49,59 @@ def _list(data, key: str, limit: int) -> list:
     return items
 
 
-def _address_problem(value) -> str | None:
+# Control characters and spaces have no place in an address (RFC 5321 allows them only quoted,
+# and no mailbox provider accepts such local parts).
+_ADDRESS_BAD = re.compile(r"[\x00-\x20\x7f]")
+
+
+def _text_problem(value: str) -> str | None:
+    """Why a string cannot be stored as text: a NUL (PostgreSQL refuses it) or a lone
+    surrogate (not encodable as UTF-8, e.g. JSON's "\\ud800")."""
+    if "\x00" in value:
+        return "contains a NUL character (\\u0000)."
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid Unicode (it holds a lone surrogate such as \\ud800)."
+    return None
+
+
+def _address_problem(value, domains: dict[str, bool]) -> str | None:
+    """Why `value` is not an email address routing can use; `domains` caches the verdict on
+    each domain part (a batch repeats them)."""
     if not isinstance(value, str):
         return "Give the address as a string."
+    if len(value) > MAX_ADDRESS:
+        return f"An address has at most {MAX_ADDRESS} characters."
     local, at, domain = value.rpartition("@")
     if not at or not local or not domain:
         return f"{value!r} is not an email address."
-    if len(value) > MAX_ADDRESS:
-        return f"An address has at most {MAX_ADDRESS} characters."
+    if len(local) > MAX_LOCAL_PART:
+        return f"{value!r}: the part before the @ has at most {MAX_LOCAL_PART} characters."
+    if _ADDRESS_BAD.search(value):
+        return f"{value!r} contains a space or a control character."
+    problem = _text_problem(value)
+    if problem:
+        return f"The address {problem}"
+    known = domains.get(domain)
+    if known is None:
+        try:
+            normalise_domain(domain)
+            known = domains[domain] = True
+        except ValueError as exc:
+            domains[domain] = False
+            return f"{value!r}: the domain {domain!r} {exc}."
+    if not known:
+        return f"{value!r}: {domain!r} is not a valid domain name."
     return None
 
 
 def _domain(value, field: str, cache: dict) -> str:
     if not isinstance(value, str):
         _fail(field, "Give the domain as a string.")
+    problem = _text_problem(value)
+    if problem:
+        _fail(field, f"The domain {problem}")
     try:
         return cache[value]
     except KeyError:
@@ -84,15 +125,15 @@ def routes_parse(data) -> tuple[str, list[Recipient]]:
     sender_domain = _domain(data["sender_domain"], "sender_domain", {})
     recipients = []
     append = recipients.append
+    domains: dict[str, bool] = {}
     for index, item in enumerate(items):
         if type(item) is str:
-            local, at, domain = item.rpartition("@")
-            if at and local and domain and len(item) <= MAX_ADDRESS:
-                append(Recipient(item))
-                continue
-            _fail(f"recipients[{index}]", _address_problem(item) or "Invalid address.")
+            problem = _address_problem(item, domains)
+            if problem:
+                _fail(f"recipients[{index}]", problem)
+            append(Recipient(item))
         elif isinstance(item, dict):
-            problem = _address_problem(item.get("address"))
+            problem = _address_problem(item.get("address"), domains)
             if problem:
                 _fail(f"recipients[{index}].address", problem)
             days = item.get("engaged_days")
@@ -123,7 +164,11 @@ def _timestamp(value, field: str, latest: datetime) -> datetime:
         _fail(field, f"{value!r} is not an ISO 8601 date and time.")
     if moment.tzinfo is None:
         _fail(field, f"{value!r} has no time zone; add Z for UTC or an offset like +01:00.")
-    if moment > latest:
+    try:
+        in_utc = moment.astimezone(UTC)
+    except OverflowError:
+        _fail(field, f"{value!r} is out of range once converted to UTC.")
+    if in_utc > latest:
         _fail(field, f"{value!r} is in the future; check the sending host's clock.")
     return moment
 
@@ -143,6 +188,7 @@ class _EventParser:
         self.ips: dict = {}
         self.moments: dict = {}
         self.statuses: set = set()
+        self.recipient_domains: dict[str, bool] = {}
 
     def parse(self, item, where: str) -> EventInput:
         if not isinstance(item, dict):
@@ -152,7 +198,7 @@ class _EventParser:
             self._type(item.get("type"), f"{where}.type"),
             self._ip(item.get("ip"), f"{where}.ip"),
             self._sender_domain(item, f"{where}.sender_domain"),
-            self._recipient(item.get("recipient"), f"{where}.recipient"),
+            self._recipient(item.get("recipient"), f"{where}.recipient", self.recipient_domains),
             self._code(item.get("smtp_code"), f"{where}.smtp_code"),
             self._status(item.get("enhanced_status") or "", f"{where}.enhanced_status"),
             self._response(item.get("response") or "", f"{where}.response"),
@@ -167,6 +213,9 @@ class _EventParser:
             _fail(field, "Give the event's id (a string, unique in your account).")
         if len(event_id) > MAX_EVENT_ID:
             _fail(field, f"An id has at most {MAX_EVENT_ID} characters.")
+        problem = _text_problem(event_id)
+        if problem:
+            _fail(field, f"The id {problem}")
         return event_id
 
     @staticmethod
@@ -196,8 +245,8 @@ class _EventParser:
         return _domain(item["sender_domain"], field, self.domains)
 
     @staticmethod
-    def _recipient(recipient, field: str) -> str:
-        problem = _address_problem(recipient)
+    def _recipient(recipient, field: str, domains: dict[str, bool]) -> str:
+        problem = _address_problem(recipient, domains)
         if problem:
             _fail(field, problem)
         return recipient
@@ -206,15 +255,17 @@ class _EventParser:
     def _code(code, field: str) -> int | None:
         if code is None:
             return None
-        if isinstance(code, str) and code.isdigit():
-            code = int(code)
+        if isinstance(code, str) and code.isascii() and code.isdigit():
+            code = int(code)  # "²" is a digit to str.isdigit, not to int()
         if type(code) is not int or not 200 <= code <= 599:
             _fail(field, f"{code!r} is not an SMTP reply code (200-599).")
         return code
 
     def _status(self, status, field: str) -> str:
+        if not isinstance(status, str):
+            _fail(field, "Give the enhanced status code as a string such as 4.7.28.")
         if status and status not in self.statuses:
-            if not isinstance(status, str) or parse_status(status) is None:
+            if parse_status(status) is None:
                 _fail(field, f"{status!r} is not an enhanced status code such as 4.7.28.")
             self.statuses.add(status)
         return status.strip()
@@ -225,6 +276,9 @@ class _EventParser:
             _fail(field, "Give the SMTP reply as a string.")
         if len(response) > MAX_RESPONSE:
             _fail(field, f"A reply has at most {MAX_RESPONSE} characters.")
+        problem = _text_problem(response)
+        if problem:
+            _fail(field, f"The reply {problem}")
         return response
 
     def _timestamp(self, item: dict, field: str) -> datetime:

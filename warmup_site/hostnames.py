@@ -79,5 +79,5 @@ def _is_ip_literal(text: str) -> bool:
     try:
         ipaddress.ip_address(candidate)
     except ValueError:
-        return bool(re.fullmatch(r"[0-9.]+", text))  # 10.1.2 and friends are no domains either
+        return bool(re.fullmatch(r"[0-9.]*[0-9][0-9.]*", text))  # 10.1.2 and friends: no domains
     return True
