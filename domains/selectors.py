@@ -4,6 +4,7 @@ warm-up (`warmup_summary`), read from prefetched rows without further queries.""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -20,6 +21,7 @@ from domains.models import (
     DomainWarmupPlan,
     WarmupState,
 )
+from warmup_site.hostnames import domain_and_parents
 
 # The inbox rate shown covers this many days before today, plus today.
 RATE_WINDOW_DAYS = 3
@@ -65,6 +67,27 @@ def domain_detail() -> TenantQuerySet:
             queryset=DkimKey.objects.defer("private_key").order_by("created_at", "pk"),
         ),
     )
+
+
+# --- whose sending domain is it? ---------------------------------------------------------------
+
+
+def verified_domain_owners(*, names: Iterable[str]) -> dict[str, int | None]:
+    """For each sender domain, the account that verified it or the domain it lies under (the
+    longest match wins: `news.acme.example` belongs to whoever verified `acme.example`), None
+    when nobody did. Only verified domains count: anyone may *add* a domain, but only its owner
+    can verify it, and one account at a time. One query for any number of names."""
+    candidates = {name: domain_and_parents(name) for name in names}
+    owners = dict(
+        Domain.objects.filter(
+            status=Domain.Status.VERIFIED,
+            name__in={c for names_ in candidates.values() for c in names_},
+        ).values_list("name", "account_id")
+    )
+    return {
+        name: next((owners[c] for c in options if c in owners), None)
+        for name, options in candidates.items()
+    }
 
 
 # --- the warm-up, as the customer sees it ----------------------------------------------------

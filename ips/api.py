@@ -345,6 +345,12 @@ class ProviderScheduleView(APIView):
 # --- routes and events --------------------------------------------------------------------------
 
 
+def _from_pipeline(request) -> bool:
+    """Did the operators' sending pipeline send this (a pipeline credential), rather than a
+    customer's own token? See docs/api.md ("Two kinds of credentials")."""
+    return getattr(request, "pipeline", None) is not None
+
+
 class RoutesRequestSerializer(serializers.Serializer):
     sender_domain = serializers.CharField()
     recipients = serializers.ListField(
@@ -375,9 +381,17 @@ class RoutesView(APIView):
     @extend_schema(request=RoutesRequestSerializer, responses=RoutesResponseSerializer)
     def post(self, request):
         sender_domain, recipients = inputs.routes_parse(request.data)
-        routes = services.routes_decide(
-            account=request.account, sender_domain=sender_domain, recipients=recipients
-        )
+        if _from_pipeline(request):
+            routes = services.routes_decide_for_pipeline(
+                sender_domain=sender_domain, recipients=recipients
+            )
+        else:
+            routes = services.routes_decide(
+                account=request.account,
+                sender_domain=sender_domain,
+                recipients=recipients,
+                own_domains_only=True,
+            )
         return Response(
             {
                 "routes": [
@@ -426,7 +440,10 @@ class EventsView(APIView):
     def post(self, request):
         now = timezone.now()
         events = inputs.events_parse(request.data, now=now)
-        result = services.events_ingest(account=request.account, events=events, now=now)
+        if _from_pipeline(request):
+            result = services.events_ingest(account=None, events=events, now=now, pipeline=True)
+        else:
+            result = services.events_ingest(account=request.account, events=events, now=now)
         return Response(
             {"received": result.received, "stored": result.stored, "duplicates": result.duplicates}
         )

@@ -13,24 +13,38 @@ before the commit and cache them again. Other processes follow within the cache'
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 
 from django.db import transaction
 
 MAX_CACHED_ACCOUNTS = 10_000
 
-_entries: dict[int, object] = {}
+_entries: dict[int | None, object] = {}
+# sender domain → (the account that verified it, None if nobody; when that was read)
+_owners: dict[str, tuple[int | None, datetime]] = {}
 _lock = threading.Lock()
 
 
-def cached(account_id: int) -> object | None:
+def cached(account_id: int | None) -> object | None:
     return _entries.get(account_id)
 
 
-def keep(account_id: int, config: object) -> None:
+def keep(account_id: int | None, config: object) -> None:
     with _lock:
         if len(_entries) >= MAX_CACHED_ACCOUNTS:
             _entries.clear()  # crude, and rare: entries live seconds anyway
         _entries[account_id] = config
+
+
+def sender_owner(sender_domain: str) -> tuple[int | None, datetime] | None:
+    return _owners.get(sender_domain)
+
+
+def keep_sender_owner(sender_domain: str, account_id: int | None, now: datetime) -> None:
+    with _lock:
+        if len(_owners) >= MAX_CACHED_ACCOUNTS:
+            _owners.clear()
+        _owners[sender_domain] = (account_id, now)
 
 
 def routing_cache_clear(*, account_id: int | None = None) -> None:
@@ -45,5 +59,6 @@ def forget(*, account_id: int | None = None) -> None:
     with _lock:
         if account_id is None:
             _entries.clear()
+            _owners.clear()
         else:
             _entries.pop(account_id, None)

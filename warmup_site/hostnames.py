@@ -42,6 +42,13 @@ def normalise_domain(value: str) -> str:
     return text
 
 
+def domain_and_parents(name: str) -> list[str]:
+    """`a.b.example.com` → [`a.b.example.com`, `b.example.com`, `example.com`]: the name and
+    its parents with at least two labels, longest first."""
+    labels = name.split(".")
+    return [".".join(labels[i:]) for i in range(max(len(labels) - 1, 1))]
+
+
 def _check_label(label: str) -> None:
     if not label:
         raise ValueError("has an empty label (two dots in a row)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 
 from accounts.models import Account
 from accounts.tenancy import TenantModel
@@ -27,10 +28,14 @@ class DeliveryEvent(TenantModel):
 
     account = models.ForeignKey(
         Account,
+        null=True,
+        blank=True,
         on_delete=models.CASCADE,
         related_name="delivery_events",
         db_constraint=False,
         db_index=False,  # the unique (account, event_id) index serves lookups by account
+        help_text="The account whose sender domain it was; blank when the sending pipeline "
+        "reported mail from a domain no account verified.",
     )
     event_id = models.CharField(max_length=200, help_text="The pipeline's id: unique per account.")
     type = models.CharField(max_length=10, choices=Type.choices)
@@ -79,6 +84,12 @@ class DeliveryEvent(TenantModel):
             # Idempotency: a re-sent event is ignored (INSERT … ON CONFLICT DO NOTHING).
             models.UniqueConstraint(
                 fields=["account", "event_id"], name="deliveryevent_unique_account_event"
+            ),
+            # …and for events without an account, by id alone (NULLs never conflict above).
+            models.UniqueConstraint(
+                fields=["event_id"],
+                condition=Q(account__isnull=True),
+                name="deliveryevent_unique_unattributed_event",
             ),
         ]
         indexes = [

@@ -28,7 +28,7 @@ from ips.services.readiness import (
     ips_check_due,
     ips_readiness_check,
 )
-from ips.services.routing import routes_decide
+from ips.services.routing import routes_decide, routes_decide_for_pipeline
 from ips.services.warmup import ip_warmup_cap_set, ip_warmup_start, ip_warmups_sync
 from ips.types import Recipient, Route
 
@@ -52,4 +52,5 @@ __all__ = [
     "ips_check_due",
     "ips_readiness_check",
     "routes_decide",
+    "routes_decide_for_pipeline",
 ]

@@ -1,8 +1,18 @@
 """Delivery-event ingestion: store a batch once, count only what is new, all or nothing.
 
+**Who counts for which IP.** A customer's own token reports for its account: the events are
+stored for the account's figures, and they count (day counters, the fast back-off, hence the
+nightly controller) only for the account's own dedicated IPs — never for a shared-pool IP, which
+every account sends through. The operators' sending pipeline (a pipeline credential) reports for
+every account: each event's account is the one that verified its sender domain; its events
+count for that account's own IPs and for the shared IPs, aggregated across accounts. An event
+whose sender domain no account verified is stored without an account and counts for shared IPs
+only. Another account's IP is stored as an address and counts for nobody.
+
 A batch (validated beforehand by ips.inputs.events_parse) is written in one transaction:
 
 1. the events, with `INSERT … ON CONFLICT (account_id, event_id) DO NOTHING RETURNING event_id`
+   (events without an account: `ON CONFLICT (event_id) WHERE account_id IS NULL`)
    in chunks — the database says which events are new, so a re-sent batch, or two copies of
    one batch arriving at once, are stored and counted exactly once;
 2. the per-(IP, provider, day) counters, with one upsert per chunk of day rows that adds this
@@ -22,9 +32,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
+from domains.selectors import verified_domain_owners
 from ips.models import DedicatedIp, DeliveryEvent, IpWarmup, IpWarmupDay, utc_day
 from ips.services import suspensions
 from ips.types import EventInput
@@ -83,75 +93,106 @@ class IngestResult:
     duplicates: int
 
 
-def _usable_ips(*, account, addresses: Sequence[str]) -> dict[str, int]:
-    """address → IP id, for our IPs this account sends from: its own pools and shared pools.
-    Another account's IP counts as unknown (stored, not counted) and reveals nothing."""
-    rows = DedicatedIp.objects.filter(
-        Q(pool__account=account) | Q(pool__account__isnull=True), address__in=list(addresses)
-    ).values_list("address", "id")
-    return dict(rows)
+def _our_ips(*, addresses: Sequence[str]) -> dict[str, tuple[int, int | None]]:
+    """address → (IP id, the account of its pool — None for a shared pool), for our IPs."""
+    rows = DedicatedIp.objects.filter(address__in=list(addresses)).values_list(
+        "address", "id", "pool__account_id"
+    )
+    return {address: (ip_id, account_id) for address, ip_id, account_id in rows}
+
+
+def _ip_for(ip, account_id: int | None, *, pipeline: bool) -> tuple[int | None, bool]:
+    """(the IP id to store, whether the event counts for the IP) — see the module docstring."""
+    if ip is None:
+        return None, False
+    ip_id, owner = ip
+    if owner is None:  # a shared-pool IP: the account's figures; counted from the pipeline only
+        return ip_id, pipeline
+    if owner == account_id:
+        return ip_id, True
+    return None, False  # another account's IP: reveal nothing, count nothing
 
 
 @dataclass
 class _Prepared:
     """A batch ready to write: its rows, and for each event that counts, where it counts."""
 
-    rows: list[tuple]
-    # event id → (warm-up id, UTC day, type, rule category, clock hour if recent)
-    counted: dict[str, tuple]
+    rows: dict[int | None, list[tuple]]  # account id → its rows, by event id
+    # (account id, event id) → (warm-up id, UTC day, type, rule category, clock hour if recent)
+    counted: dict[tuple[int | None, str], tuple]
     providers: dict[int, int]  # warm-up id → provider id (for the fast back-off's profiles)
 
 
 def events_ingest(
-    *, account, events: Sequence[EventInput], now: datetime | None = None
+    *,
+    account,
+    events: Sequence[EventInput],
+    now: datetime | None = None,
+    pipeline: bool = False,
 ) -> IngestResult:
+    """Store and count a batch. `account` is the customer's whose token sent it; with
+    `pipeline` (the operators' sending pipeline) it is None and each event's account is found
+    from its sender domain."""
     now = now or timezone.now()
-    received = len(events)
-    unique: dict[str, EventInput] = {}
+    if pipeline:
+        owners = verified_domain_owners(names={e.sender_domain for e in events})
+        owner_of = owners.__getitem__
+    else:
+        owner_of = lambda _domain: account.pk  # noqa: E731 - one account for the whole batch
+    unique: dict[tuple[int | None, str], tuple[int | None, EventInput]] = {}
     for event in events:
-        unique.setdefault(event.event_id, event)  # the first copy in a batch wins
-    batch = _prepare(account=account, batch=[unique[key] for key in sorted(unique)], now=now)
+        key = (owner_of(event.sender_domain), event.event_id)
+        unique.setdefault(key, (key[0], event))  # the first copy in a batch wins
+    ordered = [unique[key] for key in sorted(unique, key=lambda k: (k[0] or 0, k[1]))]
+    batch = _prepare(batch=ordered, now=now, pipeline=pipeline)
     received_at = connection.ops.adapt_datetimefield_value(now)
     with transaction.atomic():
         with connection.cursor() as cursor:
-            new_ids: set[str] = set()
-            for start in range(0, len(batch.rows), CHUNK):
-                chunk = batch.rows[start : start + CHUNK]
-                new_ids.update(
-                    _insert(cursor, account_id=account.pk, received_at=received_at, rows=chunk)
-                )
+            new_ids: set[tuple[int | None, str]] = set()
+            for account_id, rows in batch.rows.items():
+                for start in range(0, len(rows), CHUNK):
+                    chunk = rows[start : start + CHUNK]
+                    new_ids.update(
+                        (account_id, event_id)
+                        for event_id in _insert(
+                            cursor, account_id=account_id, received_at=received_at, rows=chunk
+                        )
+                    )
             hour_rows = _count(cursor, batch, new_ids)
         if hour_rows:
             suspensions.warmups_suspend_busy(rows=hour_rows, providers=batch.providers, now=now)
     stored = len(new_ids)
-    return IngestResult(received=received, stored=stored, duplicates=received - stored)
+    return IngestResult(received=len(events), stored=stored, duplicates=len(events) - stored)
 
 
-def _prepare(*, account, batch: list[EventInput], now: datetime) -> _Prepared:
+def _prepare(
+    *, batch: list[tuple[int | None, EventInput]], now: datetime, pipeline: bool
+) -> _Prepared:
     """Look up what the events refer to (IPs, providers, warm-ups, reply rules) once per
-    batch, and build the rows."""
-    ip_ids = _usable_ips(account=account, addresses={e.ip for e in batch})
-    slugs = addresses_provider(addresses=[e.recipient for e in batch])
+    batch, and build the rows, grouped by account."""
+    ips = _our_ips(addresses={e.ip for _a, e in batch})
+    slugs = addresses_provider(addresses=[e.recipient for _a, e in batch])
     provider_ids = dict(MailboxProvider.objects.values_list("slug", "id"))
     warmups = (
         {
             (ip_id, provider_id): warmup_id
             for warmup_id, ip_id, provider_id in IpWarmup.objects.filter(
-                ip_id__in=list(ip_ids.values())
+                ip_id__in=[ip_id for ip_id, _owner in ips.values()]
             ).values_list("id", "ip_id", "provider_id")
         }
-        if ip_ids
+        if ips
         else {}
     )
-    classify = _Classifier(any(e.type in CLASSIFIED_TYPES for e in batch))
+    classify = _Classifier(any(e.type in CLASSIFIED_TYPES for _a, e in batch))
     # A batch repeats timestamps (an MTA logs by the second): convert each distinct one once.
-    moments = _Moments({e.timestamp for e in batch}, now=now)
-    rows, counted = [], {}
-    for event, slug in zip(batch, slugs, strict=True):
-        ip_id = ip_ids.get(event.ip)
+    moments = _Moments({e.timestamp for _a, e in batch}, now=now)
+    rows: dict[int | None, list[tuple]] = defaultdict(list)
+    counted = {}
+    for (account_id, event), slug in zip(batch, slugs, strict=True):
+        ip_id, counts = _ip_for(ips.get(event.ip), account_id, pipeline=pipeline)
         provider_id = provider_ids.get(slug)
         category, rule_id = classify(event, slug)
-        rows.append(
+        rows[account_id].append(
             (
                 event.event_id,
                 event.type,
@@ -168,10 +209,10 @@ def _prepare(*, account, batch: list[EventInput], now: datetime) -> _Prepared:
                 moments.stamps[event.timestamp],
             )
         )
-        warmup_id = warmups.get((ip_id, provider_id))
+        warmup_id = warmups.get((ip_id, provider_id)) if counts else None
         if warmup_id is not None:
             day, hour = moments.days[event.timestamp], moments.hours.get(event.timestamp)
-            counted[event.event_id] = (warmup_id, day, event.type, category, hour)
+            counted[(account_id, event.event_id)] = (warmup_id, day, event.type, category, hour)
     providers = {warmup_id: provider_id for (_ip, provider_id), warmup_id in warmups.items()}
     return _Prepared(rows=rows, counted=counted, providers=providers)
 
@@ -220,15 +261,15 @@ class _Moments:
         }
 
 
-def _count(cursor, batch: _Prepared, new_ids: set[str]) -> list[tuple]:
+def _count(cursor, batch: _Prepared, new_ids: set[tuple[int | None, str]]) -> list[tuple]:
     """Add the new events to the day counters (one upsert per chunk of day rows) and their
     push-back replies to the hour counters; returns the touched hour rows' totals."""
     totals: dict[tuple[int, object], dict[str, int]] = defaultdict(
         lambda: dict.fromkeys(IpWarmupDay.COUNTERS, 0)
     )
     pushback: dict[tuple[int, datetime], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for event_id in new_ids:
-        key = batch.counted.get(event_id)
+    for new in new_ids:
+        key = batch.counted.get(new)
         if key is None:
             continue
         warmup_id, day, kind, category, hour = key
@@ -245,8 +286,9 @@ def _count(cursor, batch: _Prepared, new_ids: set[str]) -> list[tuple]:
     return suspensions.hour_counts_add(cursor, pushback)
 
 
-def _insert(cursor, *, account_id: int, received_at, rows: list[tuple]) -> list[str]:
-    """Insert a chunk of events as one JSON parameter; returns the ids that were new.
+def _insert(cursor, *, account_id: int | None, received_at, rows: list[tuple]) -> list[str]:
+    """Insert a chunk of one account's events (None: no account) as one JSON parameter;
+    returns the ids that were new.
 
     One parameter instead of 13 per event: building and parsing a statement with tens of
     thousands of placeholders costs more than the insert itself.
@@ -265,10 +307,17 @@ def _insert(cursor, *, account_id: int, received_at, rows: list[tuple]) -> list[
         values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(_COLUMNS) - 2))
         source = "json_each(%(rows)s)"
         order = "WHERE true"  # SQLite needs a WHERE before ON CONFLICT; json_each keeps order
+    # Events without an account are unique by id alone (a partial unique index): NULLs never
+    # conflict in the (account, event) one.
+    target = (
+        "(account_id, event_id)"
+        if account_id is not None
+        else "(event_id) WHERE account_id IS NULL"
+    )
     cursor.execute(
         f"INSERT INTO {table} ({columns}) "
         f"SELECT %(account)s, {values}, %(received)s FROM {source} {order} "
-        "ON CONFLICT (account_id, event_id) DO NOTHING RETURNING event_id",
+        f"ON CONFLICT {target} DO NOTHING RETURNING event_id",
         {
             "account": account_id,
             "received": received_at,

@@ -42,16 +42,19 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from domains.selectors import verified_domain_owners
 from ips import routing_cache, selectors, warmup_rule
 from ips.models import (
     IpWarmup,
     utc_day,
 )
-from ips.services.routing_sql import statements
+from ips.services.routing_sql import SENDER_SLOTS, statements
 from ips.types import ROUTING_PHASE, WARM, WARMING, Recipient, Route, RouteReason
 from providers import registry
 from providers.services import addresses_provider
 from warmup_site import db
+from warmup_site.errors import ApplicationError
+from warmup_site.hostnames import domain_and_parents
 
 OVERFLOW, SHARED, NO_ROUTE = RouteReason.OVERFLOW, RouteReason.SHARED, RouteReason.NO_ROUTE
 PHASE_STATES = {
@@ -115,13 +118,14 @@ class Config:
     pools: list[PoolRef]
     # (pool id, provider slug, phase) → candidates, least used first
     candidates: dict[tuple[int, str, str], list[Candidate]]
-    pins: dict[str, int | None] = field(default_factory=dict)  # sender domain → pool id
+    # sender domain → (is it the account's domain or under one, the pool it is pinned to)
+    senders: dict[str, tuple[bool, int | None]] = field(default_factory=dict)
 
 
 # --- the configuration, cached per process (ips/routing_cache.py) ------------------------------
 
 
-def _read(cursor, *, account_id: int, today: date, now: datetime) -> Config:
+def _read(cursor, *, account_id: int | None, today: date, now: datetime) -> Config:
     db.execute(
         cursor,
         statements()["read"],
@@ -161,8 +165,11 @@ def _read(cursor, *, account_id: int, today: date, now: datetime) -> Config:
     return Config(read_at=now, today=today, pools=list(pools.values()), candidates=candidates)
 
 
-def _config(cursor, *, account_id: int, sender_domain: str, today: date, now: datetime):
-    """The account's configuration and the pool its sender domain is pinned to."""
+def _config(
+    cursor, *, account_id: int | None, sender_domain: str, today: date, now: datetime
+) -> tuple[Config, tuple[bool, int | None]]:
+    """The account's configuration (no account: the shared pools only), and whether the sender
+    domain is the account's with the pool it is pinned to."""
     ttl = settings.WARMUP_ROUTING_CACHE_SECONDS
     config = routing_cache.cached(account_id) if ttl > 0 else None
     if (
@@ -173,20 +180,29 @@ def _config(cursor, *, account_id: int, sender_domain: str, today: date, now: da
         config = _read(cursor, account_id=account_id, today=today, now=now)
         if ttl > 0:
             routing_cache.keep(account_id, config)
-    if sender_domain not in config.pins:
-        db.execute(
-            cursor,
-            statements()["pin"],
-            {"account": account_id, "domain": sender_domain},
-            name="warmup_route_pin",
-        )
-        row = cursor.fetchone()
-        config.pins[sender_domain] = row[0] if row else None
-    return config, config.pins[sender_domain]
+    if sender_domain not in config.senders:
+        config.senders[sender_domain] = _sender(cursor, account_id, sender_domain)
+    return config, config.senders[sender_domain]
+
+
+def _sender(cursor, account_id: int | None, sender_domain: str) -> tuple[bool, int | None]:
+    """Whether the sender domain (or a domain it lies under) is the account's, and the pool
+    the longest such domain is pinned to."""
+    if account_id is None:
+        return False, None
+    names = domain_and_parents(sender_domain)[-SENDER_SLOTS:]
+    params: dict = {"account": account_id}
+    for index in range(SENDER_SLOTS):
+        params[f"d{index}"] = names[min(index, len(names) - 1)]  # padded with a repeat
+    db.execute(cursor, statements()["sender"], params, name="warmup_route_pin")
+    pools = dict(cursor.fetchall())
+    if not pools:
+        return False, None
+    return True, next(pools[name] for name in names if name in pools)
 
 
 def routing_steps(
-    pools: list[PoolRef], account_id: int, pinned: int | None = None
+    pools: list[PoolRef], account_id: int | None, pinned: int | None = None
 ) -> list[tuple[PoolRef, str | None]]:
     """The pools to try in order, each with its reason (None: warming/warm by the IP's phase)."""
     by_id = {p.id: p for p in pools}
@@ -275,9 +291,44 @@ def routes_decide(
     sender_domain: str,
     recipients: Sequence[Recipient],
     now: datetime | None = None,
+    own_domains_only: bool = False,
 ) -> list[Route]:
-    """Route every recipient (see the module docstring). `sender_domain` is normalised."""
+    """Route every recipient (see the module docstring) for `account`. `sender_domain` is
+    normalised. `own_domains_only` (a customer's own token) refuses a sender domain that is not
+    one of the account's, before anything is counted."""
+    return _route(
+        account_id=account.pk,
+        sender_domain=sender_domain,
+        recipients=recipients,
+        now=now or timezone.now(),
+        own_domains_only=own_domains_only,
+    )
+
+
+def routes_decide_for_pipeline(
+    *, sender_domain: str, recipients: Sequence[Recipient], now: datetime | None = None
+) -> list[Route]:
+    """Route for the operators' sending pipeline: the account is the one that verified the
+    sender domain (`sender_account_id`); a domain nobody verified goes through the shared pools
+    only, never through an account's dedicated IPs."""
     now = now or timezone.now()
+    return _route(
+        account_id=sender_account_id(sender_domain=sender_domain, now=now),
+        sender_domain=sender_domain,
+        recipients=recipients,
+        now=now,
+        own_domains_only=False,
+    )
+
+
+def _route(
+    *,
+    account_id: int | None,
+    sender_domain: str,
+    recipients: Sequence[Recipient],
+    now: datetime,
+    own_domains_only: bool,
+) -> list[Route]:
     today = utc_day(now)
     addresses = [r.address for r in recipients]
     slugs = addresses_provider(addresses=addresses)
@@ -285,10 +336,16 @@ def routes_decide(
     for index, slug in enumerate(slugs):
         groups.setdefault(slug, []).append(index)
     with connection.cursor() as cursor:
-        config, pinned = _config(
-            cursor, account_id=account.pk, sender_domain=sender_domain, today=today, now=now
+        config, (owned, pinned) = _config(
+            cursor, account_id=account_id, sender_domain=sender_domain, today=today, now=now
         )
-        steps = routing_steps(config.pools, account.pk, pinned)
+        if own_domains_only and not owned:
+            raise ApplicationError(
+                f"sender_domain: {sender_domain} is not one of this account's domains; add it "
+                "under Verified Domains (a subdomain of one of them is fine).",
+                field="sender_domain",
+            )
+        steps = routing_steps(config.pools, account_id, pinned)
         request = _Request(cursor, recipients, addresses, now)
         for slug, indices in groups.items():
             request.route_group(slug, indices, steps, config.candidates)
@@ -356,6 +413,21 @@ class _Request:
             return pending[granted:]
         gone = set(taken)
         return [i for i in pending if i not in gone]
+
+
+def sender_account_id(*, sender_domain: str, now: datetime | None = None) -> int | None:
+    """The account whose verified domain the sender domain is (or lies under), for the sending
+    pipeline; None when no account verified it. Kept per process for the routing cache's
+    seconds, like the configuration."""
+    now = now or timezone.now()
+    ttl = timedelta(seconds=settings.WARMUP_ROUTING_CACHE_SECONDS)
+    cached = routing_cache.sender_owner(sender_domain)
+    if cached is not None and timedelta(0) <= now - cached[1] < ttl:
+        return cached[0]
+    owner = verified_domain_owners(names=[sender_domain])[sender_domain]
+    if ttl:
+        routing_cache.keep_sender_owner(sender_domain, owner, now)
+    return owner
 
 
 def _load_order(c: Candidate) -> tuple:

@@ -79,11 +79,19 @@ def _read(t: _Tables) -> str:
     """
 
 
-def _pin(t: _Tables) -> str:
-    # The pool a sender domain of this account is pinned to, if any.
+# How many names (the sender domain and its parents) the sender statement looks up: a fixed
+# number of slots keeps its text fixed, so it can be prepared.
+SENDER_SLOTS = 8
+
+
+def _sender(t: _Tables) -> str:
+    # Which of the sender domain and its parents are this account's domains, and the pool each
+    # is pinned to (index domains_domain (account, name) unique; the pin's domain is unique).
+    slots = ", ".join(f"%(d{i})s" for i in range(SENDER_SLOTS))
     return f"""
-        SELECT pn.pool_id FROM {t.pin} pn JOIN {t.domain} dm ON dm.id = pn.domain_id
-        WHERE dm.account_id = %(account)s AND dm.name = %(domain)s
+        SELECT dm.name, pn.pool_id FROM {t.domain} dm
+        LEFT JOIN {t.pin} pn ON pn.domain_id = dm.id
+        WHERE dm.account_id = %(account)s AND dm.name IN ({slots})
     """
 
 
@@ -131,14 +139,14 @@ _STATEMENTS: dict[str, dict[str, str]] = {}
 
 
 def statements() -> dict[str, str]:
-    """read, pin, open (+ open_row) and claim, for the current database vendor."""
+    """read, sender, open (+ open_row) and claim, for the current database vendor."""
     vendor = connection.vendor
     if vendor not in _STATEMENTS:
         t = _Tables.quoted()
         zeros = ", ".join("0" for _ in IpWarmupDay.COUNTERS)
         _STATEMENTS[vendor] = {
             "read": _read(t),
-            "pin": _pin(t),
+            "sender": _sender(t),
             "open": _open(t),
             "open_row": f"(%s, %s, %s, 0, 0, {zeros})",
             "claim": _claim(t),

@@ -9,7 +9,8 @@ import time_machine
 from accounts.models import Role
 from accounts.tests.factories import AccountFactory, MembershipFactory
 from conftest import _api_client
-from ips.models import DedicatedIp, IpPool
+from ips import services
+from ips.models import DedicatedIp, IpPool, IpWarmupDay
 from ips.tests import factories as f
 
 NOW = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
@@ -29,8 +30,10 @@ def operator_api(operator):
 
 @pytest.fixture
 def setup(account, other_account):
-    """Account A: a pool with a warming and a warm IP (one IPv6). B: a pool with one IP.
-    A shared pool with one IP."""
+    """Account A (sending as acme.example): a pool with a warming and a warm IP (one IPv6).
+    B (other.example): a pool with one IP. A shared pool with one IP."""
+    f.DomainFactory(account=account, name="acme.example")
+    f.DomainFactory(account=other_account, name="other.example")
     mine = f.pool(account=account, name="acme")
     f.warming_ip(pool=mine, address="203.0.113.1", caps={"google": 40})
     f.warm_ip(pool=mine, address="2001:db8::2")
@@ -429,10 +432,12 @@ def test_it_explains_a_bad_routes_request(owner_api, setup, body, field):
 def test_it_routes_ten_thousand_recipients_and_refuses_more(owner_api, setup):
     recipients = [f"u{n}@gmail.com" for n in range(10_000)]
 
-    ok = owner_api.post("/api/v1/routes/", {"sender_domain": "a.example", "recipients": recipients})
+    ok = owner_api.post(
+        "/api/v1/routes/", {"sender_domain": "acme.example", "recipients": recipients}
+    )
     too_many = owner_api.post(
         "/api/v1/routes/",
-        {"sender_domain": "a.example", "recipients": [*recipients, "x@gmail.com"]},
+        {"sender_domain": "acme.example", "recipients": [*recipients, "x@gmail.com"]},
     )
 
     assert len(ok.json()["routes"]) == 10_000
@@ -451,3 +456,42 @@ def test_the_schema_documents_the_new_endpoints(client, db):
         b"/api/v1/providers/{slug}/schedule/",
     ):
         assert path in schema
+
+
+# --- whose sender domain ----------------------------------------------------------------------
+
+
+def test_a_customer_may_only_route_its_own_domains(owner_api, setup):
+    foreign = owner_api.post(
+        "/api/v1/routes/", {"sender_domain": "other.example", "recipients": ["a@gmail.com"]}
+    )
+    unknown = owner_api.post(
+        "/api/v1/routes/", {"sender_domain": "nobody.example", "recipients": ["a@gmail.com"]}
+    )
+    subdomain = owner_api.post(
+        "/api/v1/routes/", {"sender_domain": "news.acme.example", "recipients": ["a@gmail.com"]}
+    )
+
+    for refused in (foreign, unknown):
+        assert refused.status_code == 400
+        assert refused.json()["field"] == "sender_domain"
+        assert "not one of this account's domains" in refused.json()["message"]
+    assert subdomain.json()["routes"][0]["ip"] == "203.0.113.1"
+    assert IpWarmupDay.objects.filter(routed__gt=0).count() == 1  # the subdomain's one
+
+
+def test_the_pipeline_routes_a_verified_domain_through_its_accounts_ips(setup):
+    (route,) = services.routes_decide_for_pipeline(
+        sender_domain="acme.example", recipients=[services.Recipient("a@gmail.com")]
+    )
+
+    assert (route.ip, route.pool, route.reason) == ("203.0.113.1", "acme", "warming")
+
+
+def test_the_pipeline_routes_a_domain_nobody_verified_through_the_shared_pool_only(setup):
+    routes = services.routes_decide_for_pipeline(
+        sender_domain="nobody.example",
+        recipients=[services.Recipient(f"u{n}@gmail.com") for n in range(3)],
+    )
+
+    assert {(r.ip, r.reason) for r in routes} == {("192.0.2.50", "shared")}

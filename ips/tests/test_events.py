@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
+from ips import inputs, services
 from ips.models import DeliveryEvent, IpWarmupDay
 from ips.tests import factories as f
 from providers.models import SmtpResponseRule
@@ -130,12 +131,31 @@ def test_another_accounts_events_never_touch_its_ips_counters(outsider_api, ip):
     assert stored.ip is None and stored.ip_address == "203.0.113.1"
 
 
-def test_shared_ips_count_events_from_every_account(outsider_api, db):
+def test_a_customers_events_on_a_shared_ip_are_its_figures_but_never_count_for_the_ip(
+    outsider_api, db
+):
     shared = f.warm_ip(pool=f.shared_pool(), address="192.0.2.50")
 
-    outsider_api.post("/api/v1/events/", {"events": [event(1, ip="192.0.2.50")]})
+    response = outsider_api.post("/api/v1/events/", {"events": [event(1, ip="192.0.2.50")]})
 
-    assert day_counters(shared) == {"delivered": 1}
+    assert response.json()["stored"] == 1
+    assert DeliveryEvent.objects.get().ip == shared  # the account's own figures
+    assert day_counters(shared) == {}
+
+
+def test_fabricated_deferrals_from_a_member_token_never_suspend_a_shared_ip(member_api, db):
+    shared = f.warm_ip(pool=f.shared_pool(), address="192.0.2.50")
+    throttle = {"type": "deferred", "smtp_code": 421, "enhanced_status": "4.7.28"}
+    fabricated = [
+        event(n, ip="192.0.2.50", response=GMAIL_THROTTLE, **throttle) for n in range(300)
+    ]
+
+    response = member_api.post("/api/v1/events/", {"events": fabricated})
+
+    assert response.json()["stored"] == 300
+    warmup = f.warmup(shared, "google")
+    assert warmup.suspended_until is None
+    assert day_counters(shared) == {}
 
 
 def test_it_stores_events_for_addresses_that_are_not_ours(owner_api, db):
@@ -240,3 +260,36 @@ def test_a_disabled_rule_no_longer_classifies(owner_api, ip):
 
     assert DeliveryEvent.objects.get().category == ""
     assert day_counters(ip) == {"deferred": 1}
+
+
+# --- the sending pipeline (a pipeline credential reports for every account) -------------------
+
+
+def pipeline_ingest(*events):
+    parsed = inputs.events_parse({"events": list(events)}, now=NOW)
+    return services.events_ingest(account=None, events=parsed, pipeline=True)
+
+
+def test_pipeline_events_count_for_the_senders_account_and_for_shared_ips(account, ip):
+    f.DomainFactory(account=account, name="acme.example")
+    shared = f.warm_ip(pool=f.shared_pool(), address="192.0.2.50")
+
+    result = pipeline_ingest(event(1), event(2, ip="192.0.2.50"), event(3, ip="192.0.2.50"))
+
+    assert result.stored == 3
+    assert day_counters(ip) == {"delivered": 1}
+    assert day_counters(shared) == {"delivered": 2}
+    assert set(DeliveryEvent.objects.values_list("account_id", flat=True)) == {account.pk}
+
+
+def test_pipeline_events_of_a_domain_nobody_verified_count_for_shared_ips_only(account, ip):
+    f.DomainFactory(account=account, name="acme.example", status="pending")
+    shared = f.warm_ip(pool=f.shared_pool(), address="192.0.2.50")
+
+    first = pipeline_ingest(event(1), event(2, ip="192.0.2.50"))
+    again = pipeline_ingest(event(1), event(2, ip="192.0.2.50"))
+
+    assert (first.stored, again.stored, again.duplicates) == (2, 0, 2)
+    assert day_counters(ip) == {}  # never someone's dedicated IP
+    assert day_counters(shared) == {"delivered": 1}
+    assert list(DeliveryEvent.objects.values_list("account_id", flat=True)) == [None, None]
