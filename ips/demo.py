@@ -25,7 +25,8 @@ WARM_IP, WARMING_IP = "198.51.100.21", "198.51.100.20"
 
 def _pool(*, name: str, account: Account | None) -> IpPool:
     pool = IpPool.objects.filter(account=account, name=name).first()
-    return pool or services.ip_pool_create(name=name, account=account, is_default=True)
+    # The first pool of the account (or the first shared pool) becomes its default by itself.
+    return pool or services.ip_pool_create(name=name, account=account)
 
 
 def _ip(*, pool: IpPool, address: str, warm: bool) -> DedicatedIp:

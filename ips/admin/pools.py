@@ -12,6 +12,13 @@ from warmup_site.errors import ApplicationError
 
 
 class IpPoolForm(forms.ModelForm):
+    confirm_default = forms.BooleanField(
+        required=False,
+        label="Yes, make it the shared default",
+        help_text="Every account without capacity of its own falls back to the default shared "
+        "pool: changing it changes where their mail goes.",
+    )
+
     class Meta:
         model = IpPool
         fields = ["account", "name", "is_default", "overflow_pool", "description"]
@@ -29,9 +36,19 @@ class IpPoolForm(forms.ModelForm):
                 account=cleaned.get("account"),
                 name=cleaned.get("name") or "",
                 overflow_pool=cleaned.get("overflow_pool"),
+                is_default=cleaned.get("is_default") or None,
             )
         except ApplicationError as exc:
             form_error(self, exc)
+        becomes_shared_default = (
+            cleaned.get("is_default")
+            and cleaned.get("account") is None
+            and not self.instance.is_default
+        )
+        if becomes_shared_default and not cleaned.get("confirm_default"):
+            raise forms.ValidationError(
+                {"confirm_default": "Confirm: this becomes every account's fallback pool."}
+            )
         return cleaned
 
 

@@ -18,9 +18,14 @@ from warmup_site.hostnames import normalise_domain
 
 
 def ip_pool_validate(
-    *, pool: IpPool, account: Account | None, name: str, overflow_pool: IpPool | None
+    *,
+    pool: IpPool,
+    account: Account | None,
+    name: str,
+    overflow_pool: IpPool | None,
+    is_default: bool | None = None,
 ) -> str:
-    """Check a pool's name and overflow pool; returns the normalised name."""
+    """Check a pool's name, overflow pool and default flag; returns the normalised name."""
     slug = slugify(name.strip())
     if not slug:
         raise ApplicationError("Give the pool a name (letters, digits, hyphens).", field="name")
@@ -38,6 +43,13 @@ def ip_pool_validate(
                 "A pool can only overflow to a pool of the same account or to a shared pool.",
                 field="overflow_pool",
             )
+    if is_default and account is None and not pool.is_default and not _has_sending_ips(pool):
+        # The shared default is every account's last resort: an empty one would refuse them all.
+        raise ApplicationError(
+            "A shared pool without IPs cannot be the default: every account falls back to the "
+            "default shared pool. Add its IPs first, then make it the default.",
+            field="is_default",
+        )
     return slug
 
 
@@ -53,7 +65,9 @@ def ip_pool_save(
 ) -> IpPool:
     """Create or change a pool. The first pool of an account (or the first shared pool) is its
     default; making another pool the default takes the flag from the previous one."""
-    pool.name = ip_pool_validate(pool=pool, account=account, name=name, overflow_pool=overflow_pool)
+    pool.name = ip_pool_validate(
+        pool=pool, account=account, name=name, overflow_pool=overflow_pool, is_default=is_default
+    )
     pool.account = account
     pool.overflow_pool = overflow_pool
     pool.description = description.strip()
@@ -66,6 +80,12 @@ def ip_pool_save(
     pool.save()
     routing_cache_clear()  # a shared pool concerns every account
     return pool
+
+
+def _has_sending_ips(pool: IpPool) -> bool:
+    if pool.pk is None:
+        return False
+    return pool.ips.exclude(state=DedicatedIp.State.RETIRED).exists()
 
 
 def ip_pool_create(

@@ -99,6 +99,17 @@ def test_customers_cannot_create_pools(db, request, who):
     assert not IpPool.objects.exists()
 
 
+def test_an_empty_shared_pool_cannot_become_the_default(operator_api, setup):
+    response = operator_api.post(
+        "/api/v1/ip-pools/", {"name": "empty", "shared": True, "is_default": True}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "is_default"
+    assert IpPool.objects.get(account=None, is_default=True).name == "shared"
+    assert not IpPool.objects.filter(name="empty").exists()
+
+
 def test_an_operator_creates_pools(operator_api, account):
     shared = operator_api.post("/api/v1/ip-pools/", {"name": "Shared EU", "shared": True})
     own = operator_api.post(

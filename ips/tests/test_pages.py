@@ -210,6 +210,27 @@ def test_an_operator_makes_another_pool_the_default(operator_client, account):
     assert IpPool.objects.get(name="second").is_default
 
 
+def test_making_a_shared_pool_the_default_asks_for_confirmation(operator_client, db):
+    current = f.shared_pool(name="shared")
+    f.warm_ip(pool=current, address="192.0.2.50")
+    other = f.shared_pool(name="eu")
+    form = {"account": "", "name": "eu", "is_default": "on", "description": ""}
+
+    empty = operator_client.post(f"/admin/ips/ippool/{other.pk}/change/", form)
+    f.warm_ip(pool=other, address="192.0.2.60")
+    unconfirmed = operator_client.post(f"/admin/ips/ippool/{other.pk}/change/", form)
+    confirmed = operator_client.post(
+        f"/admin/ips/ippool/{other.pk}/change/", {**form, "confirm_default": "on"}
+    )
+
+    assert "A shared pool without IPs cannot be the default" in empty.content.decode()
+    assert "every account&#x27;s fallback pool" in unconfirmed.content.decode()
+    assert confirmed.status_code == 302
+    current.refresh_from_db()
+    other.refresh_from_db()
+    assert (current.is_default, other.is_default) == (False, True)
+
+
 # --- demo -------------------------------------------------------------------------------------
 
 
