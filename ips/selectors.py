@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 
-from django.db.models import FilteredRelation, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from ips import warmup_rule
@@ -17,12 +16,10 @@ from ips.models import (
     IpCheck,
     IpPool,
     IpWarmup,
-    IpWarmupDay,
     IpWarmupDecision,
     WarmupProfile,
     utc_day,
 )
-from ips.types import WARM
 from providers.models import OTHER, MailboxProvider
 
 DEFAULT_PROFILE = warmup_rule.DEFAULT_PROFILE
@@ -44,24 +41,6 @@ def profiles_by_provider() -> dict[int, WarmupProfile]:
             profile = WarmupProfile(provider=provider, **values)
         result[provider.pk] = profile
     return result
-
-
-def peaks_load(*, warmup_ids: Sequence[int], today: date) -> dict[int, int]:
-    """Each warm-up's highest `routed` over the PEAK_DAYS days before today (one query; the
-    unique (warmup, day) index serves it)."""
-    if not warmup_ids:
-        return {}
-    rows = (
-        IpWarmupDay.objects.filter(
-            warmup_id__in=list(warmup_ids),
-            day__gte=today - timedelta(days=warmup_rule.PEAK_DAYS),
-            day__lt=today,
-        )
-        .values("warmup_id")
-        .annotate(peak=Max("routed"))
-        .values_list("warmup_id", "peak")
-    )
-    return {warmup_id: peak or 0 for warmup_id, peak in rows}
 
 
 def ip_pool_list() -> QuerySet[IpPool]:
@@ -119,7 +98,7 @@ def _last_decision(decision: IpWarmupDecision | None) -> dict | None:
     }
 
 
-# The columns ip_warmup_rows reads, in the order `_today` indexes them.
+# The columns ip_warmup_rows reads.
 _ROW_FIELDS = (
     "id",
     "ip_id",
@@ -135,43 +114,41 @@ _ROW_FIELDS = (
     "today__routed",
     "provider__warmup_profile__pacing_hours",
     "provider__warmup_profile__floor",
-    "provider__warmup_profile__max_daily_growth",
     "ip__state",
     "ip__readiness",
     "last_decision_id",
 )
 
 
-def _today(r: tuple, *, peaks: dict[int, int], now: datetime, hour: int) -> tuple[int, int]:
+def _today(r: dict, *, now: datetime, hour: int) -> tuple[int, int]:
     """(today's cap, what routing could still send now) of one row of ip_warmup_rows."""
-    phase = ROUTING_PHASE.get(r[4])
+    phase = ROUTING_PHASE.get(r["state"])
     if phase is None:
         return 0, 0  # not routed: pending or paused
-    cap = r[10]
+    cap = r["today__cap"]
     if cap is None:  # the day is not open yet: the cap it will open with
+        floor = r["provider__warmup_profile__floor"]
         cap = warmup_rule.day_cap(
             phase=phase,
-            daily_cap=r[6],
-            floor=r[13] if r[13] is not None else DEFAULT_PROFILE["floor"],
-            max_daily_growth=float(r[14] if r[14] is not None else 0.2),
-            peak=peaks.get(r[0], 0),
+            daily_cap=r["daily_cap"],
+            floor=floor if floor is not None else DEFAULT_PROFILE["floor"],
         )
+    suspended = r["suspended_until"] is not None and r["suspended_until"] > now
     if (
-        (r[8] is not None and r[8] > now)
-        or r[15] not in ROUTABLE_IP_STATES
-        or r[16] == DedicatedIp.Readiness.FAILED
+        suspended
+        or r["ip__state"] not in ROUTABLE_IP_STATES
+        or r["ip__readiness"] == DedicatedIp.Readiness.FAILED
     ):
         return cap, 0  # routing skips this row right now
-    pacing_hours = r[12] or DEFAULT_PROFILE["pacing_hours"]
+    pacing_hours = r["provider__warmup_profile__pacing_hours"] or DEFAULT_PROFILE["pacing_hours"]
     numerator, denominator = warmup_rule.pace(phase=phase, pacing_hours=pacing_hours, hour=hour)
     allowed = warmup_rule.allowance(cap, numerator, denominator)
-    return cap, max(allowed - (r[11] or 0), 0)
+    return cap, max(allowed - (r["today__routed"] or 0), 0)
 
 
 def ip_warmup_rows(*, ip_ids: list[int], now: datetime | None = None) -> dict[int, list[WarmupRow]]:
     """Per IP, one row per provider with today's cap and use and the last decision: two
-    queries (the rows with the newest decision's id; those decisions), plus one for the recent
-    peaks when a warm IP's day is not open yet."""
+    queries (the rows with the newest decision's id; those decisions)."""
     now = now or timezone.now()
     today, hour = utc_day(now), now.astimezone(UTC).hour
     newest = IpWarmupDecision.objects.filter(warmup=OuterRef("pk")).order_by("-created_at", "-pk")
@@ -180,37 +157,35 @@ def ip_warmup_rows(*, ip_ids: list[int], now: datetime | None = None) -> dict[in
         .annotate(today=FilteredRelation("days", condition=Q(days__day=today)))
         .annotate(last_decision_id=Subquery(newest.values("pk")[:1]))
         .order_by("ip_id", "provider__position", "provider__name")
-        .values_list(*_ROW_FIELDS)
+        .values(*_ROW_FIELDS)
     )
-    decision_ids = [r[17] for r in rows if r[17] is not None]
+    decision_ids = [r["last_decision_id"] for r in rows if r["last_decision_id"] is not None]
     decisions = (
         IpWarmupDecision.objects.select_related("actor").in_bulk(decision_ids)
         if decision_ids
         else {}
     )
-    unopened_warm = [r[0] for r in rows if r[10] is None and ROUTING_PHASE.get(r[4]) == WARM]
-    peaks = peaks_load(warmup_ids=unopened_warm, today=today)
     states = dict(IpWarmup.State.choices)
     result: dict[int, list[WarmupRow]] = {ip_id: [] for ip_id in ip_ids}
     for r in rows:
-        cap, remaining = _today(r, peaks=peaks, now=now, hour=hour)
-        suspended = r[8] is not None and r[8] > now
-        result.setdefault(r[1], []).append(
+        cap, remaining = _today(r, now=now, hour=hour)
+        until = r["suspended_until"]
+        result.setdefault(r["ip_id"], []).append(
             WarmupRow(
-                ip_id=r[1],
-                provider=r[2],
-                provider_name=r[3],
-                state=r[4],
-                state_display=states.get(r[4], r[4]),
-                stage=r[5],
+                ip_id=r["ip_id"],
+                provider=r["provider__slug"],
+                provider_name=r["provider__name"],
+                state=r["state"],
+                state_display=states.get(r["state"], r["state"]),
+                stage=r["stage"],
                 daily_cap=cap,
-                used_today=r[11] or 0,
+                used_today=r["today__routed"] or 0,
                 remaining_now=remaining,
-                sending_days=r[7],
-                suspended_until=r[8],
-                suspension_reason=r[9],
-                suspended=suspended,
-                last_decision=_last_decision(decisions.get(r[17])),
+                sending_days=r["sending_days"],
+                suspended_until=until,
+                suspension_reason=r["suspension_reason"],
+                suspended=until is not None and until > now,
+                last_decision=_last_decision(decisions.get(r["last_decision_id"])),
             )
         )
     return result

@@ -42,6 +42,9 @@ class DecisionKind(TextChoices):
     SET_STAGE = "set_stage", "Stage set"
     COMPLETE = "complete", "Completed"
     RESTART = "restart", "Restarted"
+    GROW = "grow", "Allowance grown"
+    DECAY = "decay", "Allowance decayed (quiet)"
+    REWARM = "rewarm", "Warming up again (quiet too long)"
 
 
 # The states the daily controller decides for: warming pairs climb the stage table, warm pairs

@@ -100,7 +100,7 @@ class WarmupProfileAdmin(admin.ModelAdmin):
         "min_days",
         "pacing_hours",
         "floor",
-        "max_daily_growth",
+        "fast_growth",
         "stage_count",
     ]
     list_select_related = ["provider"]

@@ -43,13 +43,6 @@ class WarmupProfile(models.Model):
         default=1000,
         help_text="After warm-up: the daily volume a warm IP should keep sending to stay warm.",
     )
-    max_daily_growth = models.DecimalField(
-        max_digits=4,
-        decimal_places=2,
-        default=0.2,
-        help_text="After warm-up: a warm IP's daily volume may grow by at most this fraction "
-        "over its peak of the last 7 days (0.20 = +20%).",
-    )
     engaged_days_start = models.PositiveSmallIntegerField(
         default=30,
         help_text="At stage 1 warming IPs only take recipients who engaged within this many "
@@ -99,6 +92,47 @@ class WarmupProfile(models.Model):
         default=3,
         help_text="The warm-up ends after this many clean sending days at the target cap.",
     )
+    # The closed loop's growth (ips/warmup_rule): how fast a clean, full day may raise the cap,
+    # how hard blocks cut it, how a quiet warm IP loses its allowance.
+    fast_growth = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        default=2,
+        help_text="A full day with clean replies may raise the cap by up to this factor (2.00 = "
+        "double), skipping stages of the table.",
+    )
+    cautious_growth = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        default=1.25,
+        help_text="Near the volume where the provider last pushed back, growth slows to this "
+        "factor a day.",
+    )
+    block_cut = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=0.25,
+        help_text="Blocks cut the cap to this share of what it was (0.25 = a quarter).",
+    )
+    spam_limit = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=0.1,
+        help_text="When placement is measured: a spam-folder share above this keeps the cap "
+        "from growing fast.",
+    )
+    idle_decay = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=0.85,
+        help_text="A quiet warm IP's allowance is multiplied by this each quiet day, after "
+        "`idle days step back` of them, never below the floor.",
+    )
+    rewarm_after_days = models.PositiveSmallIntegerField(
+        default=30,
+        help_text="After this many quiet days in a row a warm IP warms up again, from the stage "
+        "its allowance decayed to.",
+    )
     suspend_after = models.PositiveIntegerField(
         default=20,
         help_text="Fast back-off: suspend the IP at this provider when this many throttling, "
@@ -128,11 +162,24 @@ class WarmupProfile(models.Model):
                 condition=Q(min_days__gte=1), name="warmupprofile_min_days_positive"
             ),
             models.CheckConstraint(
-                condition=Q(max_daily_growth__gte=0), name="warmupprofile_growth_not_negative"
-            ),
-            models.CheckConstraint(
                 condition=Q(backoff_cut__gt=0, backoff_cut__lt=1),
                 name="warmupprofile_backoff_cut_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(fast_growth__gte=1, fast_growth__lte=10),
+                name="warmupprofile_fast_growth_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(cautious_growth__gte=1, cautious_growth__lte=F("fast_growth")),
+                name="warmupprofile_cautious_growth_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(block_cut__gt=0, block_cut__lt=1),
+                name="warmupprofile_block_cut_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(idle_decay__gt=0, idle_decay__lte=1),
+                name="warmupprofile_idle_decay_range",
             ),
         ]
 
@@ -211,6 +258,11 @@ class IpWarmup(TenantModel):
     )
     resume_state = models.CharField(
         max_length=10, blank=True, help_text="The state a paused warm-up resumes in."
+    )
+    trouble_cap = models.PositiveIntegerField(
+        default=0,
+        help_text="The cap at which the provider last pushed back (0: never); growth near it is "
+        "cautious.",
     )
     decided_through = models.DateField(
         null=True,

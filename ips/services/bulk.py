@@ -108,16 +108,20 @@ def decision_row(
 
 
 def day_caps_follow(cursor, *, caps: list[list], today: date) -> None:
-    """Today's open day rows take these caps ([warm-up id, cap], …), never below what was
-    routed already (the constraint routed <= cap holds; what left cannot be unsent)."""
+    """Today's open day rows take these caps ([warm-up id, cap] or [warm-up id, cap, 1] to
+    only raise a cap), never below what was routed already (the constraint routed <= cap holds;
+    what left cannot be unsent)."""
     if not caps:
         return
+    rows = [[row[0], row[1], row[2] if len(row) > 2 else 0] for row in caps]
     table = connection.ops.quote_name(IpWarmupDay._meta.db_table)
+    columns = [("id", "bigint"), ("cap", "integer"), ("raise_only", "integer")]
     cursor.execute(
-        f"UPDATE {table} SET cap = CASE WHEN routed > v.cap THEN routed ELSE v.cap END "
-        f"FROM ({json_rows([('id', 'bigint'), ('cap', 'integer')])}) AS v "
+        f"UPDATE {table} SET cap = CASE WHEN v.raise_only = 1 AND {table}.cap >= v.cap "
+        f"THEN {table}.cap WHEN routed > v.cap THEN routed ELSE v.cap END "
+        f"FROM ({json_rows(columns)}) AS v "
         f"WHERE {table}.warmup_id = v.id AND {table}.day = %s AND {table}.cap IS NOT NULL",
-        [dump(caps), today],
+        [dump(rows), today],
     )
 
 
@@ -163,6 +167,7 @@ PAIR_COLUMNS = [
     ("stage_days", "integer"),
     ("idle_days", "integer"),
     ("target_days", "integer"),
+    ("trouble_cap", "integer"),
     ("warm_since", "date"),
     ("decided_through", "date"),
 ]

@@ -34,7 +34,7 @@ from ips.models import IpWarmup, IpWarmupDay, IpWarmupHour, utc_day
 from ips.routing_cache import routing_cache_clear
 from ips.selectors import profiles_by_provider
 from ips.services import bulk
-from ips.types import CONTROLLED_STATES, WARMING_STATES, DecisionKind
+from ips.types import CONTROLLED_STATES, WARM_STATES, WARMING_STATES, DecisionKind
 from ips.warmup_rule import DayFigures, PairState, Rules, decide
 
 logger = logging.getLogger(__name__)
@@ -56,6 +56,7 @@ _CLAIMED = (
     "stage_days",
     "idle_days",
     "target_days",
+    "trouble_cap",
     "started_on",
     "warm_since",
     "decided_through",
@@ -194,13 +195,19 @@ def _walk(
             pair.stage_days,
             pair.idle_days,
             pair.target_days,
+            pair.trouble_cap,
             warm_since.isoformat() if warm_since else None,
             # A pair that starts after `last` (a run for an earlier day) keeps the day before
             # its start: days before it must never be decided.
             max(last, first - timedelta(days=1)).isoformat(),
         ]
     )
-    if pair.daily_cap != start.daily_cap or pair.state != start.state:
+    if pair.state in WARM_STATES:
+        # A warm day opens with the growth allowance (warmup_rule.warm_day_cap); a grown
+        # allowance raises today's cap at once, a decayed one applies from tomorrow.
+        if pair.daily_cap > start.daily_cap:
+            writes.caps.append([pk, pair.daily_cap, 1])
+    elif pair.daily_cap != start.daily_cap or pair.state != start.state:
         writes.caps.append([pk, pair.daily_cap])
 
 

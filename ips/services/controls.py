@@ -83,6 +83,7 @@ def _pair(warmup: IpWarmup) -> PairState:
         stage_days=warmup.stage_days,
         idle_days=warmup.idle_days,
         target_days=warmup.target_days,
+        trouble_cap=warmup.trouble_cap,
     )
 
 

@@ -43,7 +43,7 @@ from django.db import connection
 from django.utils import timezone
 
 from domains.selectors import verified_domain_owners
-from ips import routing_cache, selectors, warmup_rule
+from ips import routing_cache, warmup_rule
 from ips.models import (
     IpWarmup,
     utc_day,
@@ -75,13 +75,14 @@ class Candidate:
     cooling: bool
     stage: int
     daily_cap: int
-    cap: int | None  # today's cap; None until the day is opened
+    cap: int | None  # today's cap; None until the day is opened, and always when uncapped
     routed: int  # as read, plus what this process claimed since
+    opened: bool  # today's day row exists
     pacing_hours: int
     floor: int
-    max_daily_growth: float
     engaged_days_start: int
     engaged_days_step: int
+    uncapped: bool = False  # a warm IP of a shared pool: counted, never refused
     # The (day, hour) in which a claim found nothing: not tried again until then or a re-read.
     exhausted: tuple[date, int] | None = None
 
@@ -95,7 +96,7 @@ class Candidate:
         return warmup_rule.pace(phase=self.phase, pacing_hours=self.pacing_hours, hour=hour)
 
     def allowance(self, hour: int) -> int | None:
-        if self.cap is None:
+        if self.cap is None:  # not opened yet, or uncapped
             return None
         return warmup_rule.allowance(self.cap, *self.pace(hour))
 
@@ -154,11 +155,12 @@ def _read(cursor, *, account_id: int | None, today: date, now: datetime) -> Conf
             daily_cap=r[10],
             cap=r[11],
             routed=r[12] or 0,
+            opened=r[12] is not None,
             pacing_hours=r[13] if r[13] is not None else default["pacing_hours"],
             floor=r[14] if r[14] is not None else default["floor"],
-            max_daily_growth=float(r[15]) if r[15] is not None else default["max_daily_growth"],
-            engaged_days_start=r[16] if r[16] is not None else default["engaged_days_start"],
-            engaged_days_step=r[17] if r[17] is not None else default["engaged_days_step"],
+            engaged_days_start=r[15] if r[15] is not None else default["engaged_days_start"],
+            engaged_days_step=r[16] if r[16] is not None else default["engaged_days_step"],
+            uncapped=r[2] is None and phase == WARM,
         )
         candidates.setdefault((r[0], candidate.provider, phase), []).append(candidate)
     _open_days(cursor, [c for group in candidates.values() for c in group], today)
@@ -226,27 +228,15 @@ def routing_steps(
     return unique
 
 
-def day_cap(candidate: Candidate, peak: int) -> int:
-    """The cap a candidate's day opens with (ips.warmup_rule.day_cap)."""
-    return warmup_rule.day_cap(
-        phase=candidate.phase,
-        daily_cap=candidate.daily_cap,
-        floor=candidate.floor,
-        max_daily_growth=candidate.max_daily_growth,
-        peak=peak,
-    )
-
-
 def _open_days(cursor, candidates: list[Candidate], today: date) -> None:
-    closed = [c for c in candidates if c.cap is None]
+    closed = [c for c in candidates if not c.opened or (c.cap is None and not c.uncapped)]
     if not closed:
         return
-    peaks = selectors.peaks_load(
-        warmup_ids=[c.warmup_id for c in closed if c.phase == WARM], today=today
-    )
     values, params = [], []
     for c in sorted(closed, key=lambda c: c.warmup_id):  # one lock order for every request
-        c.cap = day_cap(c, peaks.get(c.warmup_id, 0))
+        if not c.uncapped:
+            c.cap = warmup_rule.day_cap(phase=c.phase, daily_cap=c.daily_cap, floor=c.floor)
+        c.opened = True
         values.append(statements()["open_row"])
         params.extend((c.warmup_id, today, c.cap))
     # A positional statement: %s placeholders, one row of values per closed day.
@@ -254,24 +244,21 @@ def _open_days(cursor, candidates: list[Candidate], today: date) -> None:
 
 
 def _claim(cursor, c: Candidate, want: int, *, today: date, hour: int, now: datetime) -> int:
-    numerator, denominator = c.pace(hour)
     states = PHASE_STATES[c.phase]
-    db.execute(
-        cursor,
-        statements()["claim"],
-        {
-            "want": want,
-            "num": numerator,
-            "den": denominator,
-            "warmup": c.warmup_id,
-            "today": today,
-            "state1": states[0],
-            "state2": states[-1],
-            "now": connection.ops.adapt_datetimefield_value(now),
-            "pool": c.pool_id,
-        },
-        name="warmup_route_claim",
-    )
+    params = {
+        "want": want,
+        "warmup": c.warmup_id,
+        "today": today,
+        "state1": states[0],
+        "state2": states[-1],
+        "now": connection.ops.adapt_datetimefield_value(now),
+        "pool": c.pool_id,
+    }
+    if c.uncapped:
+        db.execute(cursor, statements()["count"], params, name="warmup_route_count")
+    else:
+        params["num"], params["den"] = c.pace(hour)
+        db.execute(cursor, statements()["claim"], params, name="warmup_route_claim")
     row = cursor.fetchone()
     granted = row[0] if row else 0
     c.routed += granted

@@ -64,8 +64,7 @@ def _read(t: _Tables) -> str:
     return f"""
         SELECT p.id, p.name, p.account_id, p.is_default, p.overflow_pool_id,
                w.id, ip.address, pr.slug, w.state, w.stage, w.daily_cap, d.cap, d.routed,
-               prof.pacing_hours, prof.floor, prof.max_daily_growth,
-               prof.engaged_days_start, prof.engaged_days_step
+               prof.pacing_hours, prof.floor, prof.engaged_days_start, prof.engaged_days_step
         FROM {t.pool} p
         LEFT JOIN {t.ip} ip ON ip.pool_id = p.id
             AND ip.state IN ({_literals(ROUTABLE_IP_STATES)})
@@ -108,6 +107,20 @@ def _open(t: _Tables) -> str:
     """
 
 
+def _routable(t: _Tables) -> str:
+    # Everything the cached configuration may have missed, checked as of the statement.
+    return f"""
+        EXISTS (
+            SELECT 1 FROM {t.warmup} w JOIN {t.ip} ip ON ip.id = w.ip_id
+            WHERE w.id = %(warmup)s AND w.state IN (%(state1)s, %(state2)s)
+              AND (w.suspended_until IS NULL OR w.suspended_until <= %(now)s)
+              AND ip.pool_id = %(pool)s
+              AND ip.state IN ({_literals(ROUTABLE_IP_STATES)})
+              AND ip.readiness <> '{DedicatedIp.Readiness.FAILED}'
+        )
+    """
+
+
 def _claim(t: _Tables) -> str:
     # The claim: grant min(want, allowed - routed) in one statement. All SET expressions read
     # the row as it was before this statement (SQL semantics, PostgreSQL and SQLite), so
@@ -123,14 +136,20 @@ def _claim(t: _Tables) -> str:
                           THEN routed + %(want)s ELSE {ALLOWED} END
         WHERE warmup_id = %(warmup)s AND day = %(today)s AND cap IS NOT NULL
           AND routed < {ALLOWED}
-          AND EXISTS (
-            SELECT 1 FROM {t.warmup} w JOIN {t.ip} ip ON ip.id = w.ip_id
-            WHERE w.id = %(warmup)s AND w.state IN (%(state1)s, %(state2)s)
-              AND (w.suspended_until IS NULL OR w.suspended_until <= %(now)s)
-              AND ip.pool_id = %(pool)s
-              AND ip.state IN ({_literals(ROUTABLE_IP_STATES)})
-              AND ip.readiness <> '{DedicatedIp.Readiness.FAILED}'
-          )
+          AND {_routable(t)}
+        RETURNING last_claim
+    """
+
+
+def _count(t: _Tables) -> str:
+    # A warm IP of a shared pool has no cap (its day row's cap is NULL): the shared pool is the
+    # fallback that never refuses. The statement only counts, with the same checks as a claim
+    # (a suspended or paused shared IP is not used).
+    return f"""
+        UPDATE {t.day}
+        SET last_claim = %(want)s, routed = routed + %(want)s
+        WHERE warmup_id = %(warmup)s AND day = %(today)s AND cap IS NULL
+          AND {_routable(t)}
         RETURNING last_claim
     """
 
@@ -139,7 +158,7 @@ _STATEMENTS: dict[str, dict[str, str]] = {}
 
 
 def statements() -> dict[str, str]:
-    """read, sender, open (+ open_row) and claim, for the current database vendor."""
+    """read, sender, open (+ open_row), claim and count, for the current database vendor."""
     vendor = connection.vendor
     if vendor not in _STATEMENTS:
         t = _Tables.quoted()
@@ -150,5 +169,6 @@ def statements() -> dict[str, str]:
             "open": _open(t),
             "open_row": f"(%s, %s, %s, 0, 0, {zeros})",
             "claim": _claim(t),
+            "count": _count(t),
         }
     return _STATEMENTS[vendor]

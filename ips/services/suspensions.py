@@ -1,26 +1,20 @@
 """The fast back-off: suspend an (IP, provider) within minutes when the provider pushes back.
 
 Event ingestion counts each (IP, provider)'s throttling, blocking and blocklist replies per clock
-hour (UTC) in `IpWarmupHour`, with one upsert per batch that returns the hour's totals. A pair
-whose total reaches its profile's `suspend_after` is suspended — routing's claim statement
-refuses a suspended pair at once, in every process — for a cooling period that depends on what
-the replies said (the most frequent kind; ties go to the more serious):
-
-- throttled → THROTTLED_FOR (2 hours): the provider asked us to slow down;
-- blocked → BLOCKED_FOR (24 hours): it refused mail for reputation or policy;
-- blocklisted → until the next clean blocklist check (readiness): the IP's next check is
-  brought forward to now, and a check with every blocklist clean lifts it (BLOCKLISTED_MAX is
-  only a backstop for an IP nobody checks any more).
-
-A readiness check that finds the IP on a blocklist suspends every provider the same way.
-Every suspension and lifting is a stored, explained decision; an operator can cancel one
-(ips.services.controls). Cutting is fast; only the daily controller raises caps.
+hour (UTC) in `IpWarmupHour`, with one upsert per batch that returns the hour's totals. When
+does a pair get suspended, and for how long, is the rule in ips/warmup_rule/backoff.py; this
+module applies it: routing's claim statement refuses a suspended pair at once, in every
+process. A blocklist suspension brings the IP's next readiness check forward to now, and a check
+with every blocklist clean lifts it. A readiness check that finds the IP on a blocklist suspends
+every provider the same way. Every suspension and lifting is a stored, explained decision; an
+operator can cancel one (ips.services.controls). Cutting is fast; only the daily controller
+raises caps.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import connection
 from django.utils import timezone
@@ -35,11 +29,8 @@ from ips.models import (
 )
 from ips.routing_cache import routing_cache_clear
 from ips.selectors import profiles_by_provider
+from ips.warmup_rule import backoff
 
-THROTTLED_FOR = timedelta(hours=2)
-BLOCKED_FOR = timedelta(hours=24)
-BLOCKLISTED_MAX = timedelta(days=30)
-KINDS = ("blocklisted", "blocked", "throttled")  # most serious first
 LABELS = {"throttled": "throttling", "blocked": "blocking", "blocklisted": "blocklist"}
 
 Kind = IpWarmupDecision.Kind
@@ -71,18 +62,6 @@ def hour_counts_add(
         params,
     )
     return list(cursor.fetchall())
-
-
-def _kind(counts: dict[str, int]) -> str:
-    return max(KINDS, key=lambda k: (counts[k], -KINDS.index(k)))
-
-
-def _until(kind: str, now: datetime) -> datetime:
-    if kind == "throttled":
-        return now + THROTTLED_FOR
-    if kind == "blocked":
-        return now + BLOCKED_FOR
-    return now + BLOCKLISTED_MAX
 
 
 def _suspend_decision(
@@ -132,8 +111,8 @@ def warmups_suspend_busy(
     changed, decisions, recheck = [], [], []
     for warmup in warmups:
         hour, counts, limit = tripped[warmup.pk]
-        kind = _kind(counts)
-        until = _until(kind, now)
+        kind = backoff.suspension_kind(counts)
+        until = backoff.suspended_until(kind, now)
         if warmup.is_suspended(now) and warmup.suspended_until >= until:
             continue  # already suspended at least as long (an earlier batch of this burst)
         decisions.append(_suspend(warmup, kind, until, hour, counts, limit, now))
@@ -163,7 +142,7 @@ def _tripped(rows, providers: dict[int, int]) -> dict[int, tuple[datetime, dict[
     for warmup_id, hour, throttled, blocked, blocklisted in rows:
         limit = profiles[providers[warmup_id]].suspend_after
         counts = {"throttled": throttled, "blocked": blocked, "blocklisted": blocklisted}
-        if sum(counts.values()) >= limit:
+        if backoff.trips(counts, limit=limit):
             if isinstance(hour, str):  # SQLite returns the text it stores
                 hour = datetime.fromisoformat(hour)
             tripped[warmup_id] = (hour, counts, limit)
@@ -178,7 +157,7 @@ def _suspend(warmup: IpWarmup, kind: str, until: datetime, hour, counts, limit, 
         else f"for {int((until - now).total_seconds() // 3600)} hours, until "
         f"{until:%Y-%m-%d %H:%M} UTC"
     )
-    detail = ", ".join(f"{counts[k]} {LABELS[k]}" for k in KINDS if counts[k])
+    detail = ", ".join(f"{counts[k]} {LABELS[k]}" for k in backoff.KINDS if counts[k])
     reason = (
         f"{sum(counts.values())} throttling/blocking replies from {warmup.provider.name} in the "
         f"hour from {hour:%H:%M} UTC ({detail}; the limit is {limit}): suspended here {when}."
@@ -238,7 +217,7 @@ def warmups_blocklist_follow(
                     warmup, reason=reason, figures={"zones": listed[warmup.ip_id]}, now=now
                 )
             )
-            warmup.suspended_until = _until("blocklisted", now)
+            warmup.suspended_until = backoff.suspended_until("blocklisted", now)
             warmup.suspension_kind = "blocklisted"
             warmup.suspension_reason = reason[:300]
             changed.append(warmup)

@@ -28,7 +28,7 @@ def _morning():
 def ip(account):
     with time_machine.travel(NOW - timedelta(days=2), tick=False):
         ip = f.warming_ip(pool=f.pool(account=account), address="203.0.113.1")
-    for days_ago, routed in ((2, 50), (1, 49)):
+    for days_ago, routed in ((2, 40), (1, 40)):  # sending days, not full ones
         IpWarmupDay.objects.create(
             warmup=f.warmup(ip, "google"),
             day=NOW.date() - timedelta(days=days_ago),
@@ -47,8 +47,8 @@ def test_the_ip_page_shows_the_provider_table_with_the_last_decision(operator_cl
     body = page(operator_client, ip)
 
     assert "<th>Last decision</th>" in body
-    assert "2026-11-22 hold: 49 of 50 routed (98.0%)" in body
-    assert "stage 1 asks for 3 sending days (this was day 2)" in body
+    assert "2026-11-22 hold: 40 of 50 routed (80.0%)" in body
+    assert "growing needs 90% of the cap routed" in body
 
 
 def test_the_ip_page_shows_the_decision_history(operator_client, operator, ip):
@@ -58,7 +58,7 @@ def test_the_ip_page_shows_the_decision_history(operator_client, operator, ip):
 
     history = body[body.index("Warm-up decisions, newest first") :]
     assert "opal paused the warm-up at Yahoo" in history
-    assert history.index("customer paused their sends") < history.index("49 of 50 routed")
+    assert history.index("customer paused their sends") < history.index("40 of 50 routed")
     assert "<td>controller</td>" in history
     assert "<td>opal</td>" in history
 

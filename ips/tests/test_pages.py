@@ -79,9 +79,8 @@ def test_the_page_takes_a_fixed_number_of_queries(owner_client, setup, django_as
     owner_client.get("/ips/")
     f.warm_ip(pool=setup, address="203.0.113.3")
     # 1 session; 2 user; 3 membership with account; 4 IPs with pool; 5 their checks;
-    # 6 per-provider rows with today's day; 7 recent peaks of warm IPs whose day is not open;
-    # 8 the account switcher's memberships
-    with django_assert_num_queries(8):
+    # 6 per-provider rows with today's day; 7 the account switcher's memberships
+    with django_assert_num_queries(7):
         response = owner_client.get("/ips/")
     assert response.content.decode().count('class="card" id="ip-') == 3
 

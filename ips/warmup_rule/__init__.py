@@ -2,16 +2,18 @@
 
 One copy of each calculation, imported by the models (the stage table), routing (pacing, the
 engagement window, a day's cap), the nightly controller and the operators' controls (the
-decision rule), the simulator and the selectors (what the pages show):
+decision rule), the fast back-off (when to suspend), the simulator and the selectors:
 
-- `caps.py` — the stage table, a day's cap, pacing, the engagement window;
-- `decision.py` — the daily decision, one function per numbered rule, tried in order.
+- `caps.py` — the stage table, a day's cap, pacing, the engagement window, progress;
+- `decision.py` — the decision's types and what the rules share;
+- `warming.py`, `warm.py` — the numbered rules for warming and for warm pairs;
+- `nightly.py` — `decide`, which picks the list;
+- `backoff.py` — the fast back-off within the hour: when a pair is suspended, and how long.
 """
 
 from ips.warmup_rule.caps import (
     DEFAULT_PROFILE,
     MAX_STAGES,
-    PEAK_DAYS,
     Stage,
     allowance,
     cap_for_stage,
@@ -29,16 +31,14 @@ from ips.warmup_rule.decision import (
     Decision,
     PairState,
     Rules,
-    decide,
     stage_change,
-    watch_floor,
 )
+from ips.warmup_rule.nightly import decide
 
 __all__ = [
     "ADVANCE_SHARE",
     "DEFAULT_PROFILE",
     "MAX_STAGES",
-    "PEAK_DAYS",
     "SENDING_SHARE",
     "DayFigures",
     "Decision",
@@ -55,5 +55,4 @@ __all__ = [
     "stage_change",
     "stage_table",
     "warm_day_cap",
-    "watch_floor",
 ]

@@ -4,10 +4,12 @@
 cap `growth` times the previous one (rounded up, strictly growing, at most MAX_STAGES); the
 profile's `min_days` are shared out over the stages, earlier stages taking the remainder.
 
-**A day's cap.** A warming pair opens the day with its stage's cap; a warm pair with its growth
-allowance, `max(final cap, floor, ceil(peak of the last PEAK_DAYS days × (1 + max_daily_growth)))`
-— volume grows gradually and never below the floor. A warming pair's cap opens over the
-profile's `pacing_hours` from 00:00 UTC: by the end of hour h, `ceil(cap × min(h + 1, N) / N)`.
+**A day's cap.** A warming pair opens the day with its cap (the stage's, or less after a
+back-off); a warm pair with its allowance, never below the provider's floor — the nightly
+controller grows the allowance after full, clean days and cuts it on push-back
+(ips/warmup_rule/warm.py), so a warm IP's volume never jumps past what it proved. A day's cap
+opens over the profile's `pacing_hours` from 00:00 UTC, warm or warming: by the end of hour h,
+`ceil(cap × min(h + 1, N) / N)` — providers limit per hour, not only per day.
 """
 
 from __future__ import annotations
@@ -19,8 +21,6 @@ from ips.types import WARMING
 
 # A runaway profile (growth 1.01 towards a huge target) must not produce thousands of stages.
 MAX_STAGES = 60
-# A warm IP's growth allowance looks at its peak over this many previous days.
-PEAK_DAYS = 7
 
 # Used for a provider an operator added without giving it a profile (and no `other` profile).
 DEFAULT_PROFILE = dict(
@@ -30,7 +30,6 @@ DEFAULT_PROFILE = dict(
     min_days=14,
     pacing_hours=12,
     floor=1000,
-    max_daily_growth=0.2,
     engaged_days_start=30,
     engaged_days_step=15,
     # The controller's thresholds (see WarmupProfile and docs/operations.md).
@@ -42,6 +41,12 @@ DEFAULT_PROFILE = dict(
     idle_days_step_back=3,
     warm_after_days=3,
     suspend_after=20,
+    fast_growth=2.0,
+    cautious_growth=1.25,
+    block_cut=0.25,
+    spam_limit=0.1,
+    idle_decay=0.85,
+    rewarm_after_days=30,
 )
 
 
@@ -105,26 +110,24 @@ def stage_table(
 # --- a day's cap and its pace ---------------------------------------------------------------------
 
 
-def warm_day_cap(*, daily_cap: int, floor: int, max_daily_growth: float, peak: int) -> int:
-    """A warm IP's cap for a day: it may grow by max_daily_growth over its recent peak, and may
-    always send its warm-up's final cap and the provider's floor ("no sudden jumps")."""
-    return max(daily_cap, floor, math.ceil(peak * (1 + max_daily_growth)))
+def warm_day_cap(*, daily_cap: int, floor: int) -> int:
+    """A warm IP's cap for a day: its allowance, and always at least the provider's floor."""
+    return max(daily_cap, floor)
 
 
-def day_cap(*, phase: str, daily_cap: int, floor: int, max_daily_growth: float, peak: int) -> int:
-    """The cap a day opens with: the schedule's cap while warming, the growth allowance once
-    warm."""
+def day_cap(*, phase: str, daily_cap: int, floor: int) -> int:
+    """The cap a day opens with: the cap while warming, the allowance (at least the floor)
+    once warm."""
     if phase == WARMING:
         return daily_cap
-    return warm_day_cap(
-        daily_cap=daily_cap, floor=floor, max_daily_growth=max_daily_growth, peak=peak
-    )
+    return warm_day_cap(daily_cap=daily_cap, floor=floor)
 
 
 def pace(*, phase: str, pacing_hours: int, hour: int) -> tuple[int, int]:
-    """(numerator, denominator) of the share of today's cap open at this UTC hour."""
-    if phase != WARMING:
-        return 1, 1
+    """(numerator, denominator) of the share of today's cap open at this UTC hour. Warm and
+    warming pairs alike: providers limit per hour, and a warm IP that spent its day in the
+    first hour would be throttled like a cold one (`phase` is kept for the callers' sake)."""
+    del phase  # every phase is paced
     hours = max(pacing_hours, 1)
     return min(hour + 1, hours), hours
 
