@@ -156,6 +156,13 @@ class DedicatedIpSerializer(serializers.ModelSerializer):
     pool_name = serializers.CharField(source="pool.name", read_only=True)
     checks = IpCheckSerializer(many=True, read_only=True)
     readiness_override = serializers.SerializerMethodField()
+    warmup_percentage = serializers.SerializerMethodField(
+        help_text="How far the warm-up has come, 0–100 (as Amazon SES reports it): the mean "
+        "over the providers whose warm-up started; 100 when warm everywhere."
+    )
+    warmup_percentage_by_provider = serializers.SerializerMethodField(
+        help_text="The same per provider slug."
+    )
 
     class Meta:
         model = DedicatedIp
@@ -170,8 +177,20 @@ class DedicatedIpSerializer(serializers.ModelSerializer):
             "readiness_checked_at",
             "readiness_override",
             "checks",
+            "warmup_percentage",
+            "warmup_percentage_by_provider",
             "created_at",
         ]
+
+    def _rows(self, obj) -> list:
+        # Read for the whole page by the view (selectors.ip_warmup_rows): no query per IP.
+        return self.context.get("warmup_rows", {}).get(obj.pk, [])
+
+    def get_warmup_percentage(self, obj) -> int:
+        return selectors.ip_warmup_percentage(self._rows(obj))
+
+    def get_warmup_percentage_by_provider(self, obj) -> dict[str, int]:
+        return {row.provider: row.warmup_percentage for row in self._rows(obj)}
 
     def get_readiness_override(self, obj) -> ReadinessOverrideSerializer | None:
         if not obj.readiness_override_at:
@@ -201,6 +220,9 @@ class WarmupRowSerializer(serializers.Serializer):
     sending_days = serializers.IntegerField()
     suspended_until = serializers.DateTimeField(allow_null=True)
     suspension_reason = serializers.CharField()
+    warmup_percentage = serializers.IntegerField(
+        help_text="How far the warm-up at this provider has come, 0–100 (100: warm)."
+    )
     last_decision = serializers.JSONField(
         allow_null=True,
         help_text="The newest decision: {kind, date, reason, actor, at}; `reason` is a sentence "
@@ -237,6 +259,18 @@ class DedicatedIpViewSet(
     def get_base_queryset(self) -> QuerySet[DedicatedIp]:
         return selectors.dedicated_ip_list()
 
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self._serialize(page))
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self._serialize([self.get_object()])[0])
+
+    def _serialize(self, ips: list[DedicatedIp]) -> list[dict]:
+        rows = selectors.ip_warmup_rows(ip_ids=[ip.pk for ip in ips])
+        context = {**self.get_serializer_context(), "warmup_rows": rows}
+        return DedicatedIpSerializer(ips, many=True, context=context).data
+
     def get_object(self):
         try:
             address = normalise_ip(self.kwargs["address"])
@@ -271,7 +305,7 @@ class DedicatedIpViewSet(
         request=WarmupControlSerializer,
         responses=WarmupRowSerializer(many=True),
         parameters=[
-            OpenApiParameter("control", str, OpenApiParameter.PATH, enum=list(ACTIONS)),
+            OpenApiParameter("control", str, OpenApiParameter.PATH, enum=[*ACTIONS]),
         ],
     )
     @action(
@@ -451,3 +485,64 @@ class EventsView(APIView):
         return Response(
             {"received": result.received, "stored": result.stored, "duplicates": result.duplicates}
         )
+
+
+# --- the account's IP warm-up settings (Amazon SES's AutoWarmupEnabled) ------------------------
+
+AUTO_WARMUP_OFF_WARNING = (
+    "Automatic warm-up is off: new dedicated IPs take full traffic as soon as their checks "
+    "pass. Mailbox providers throttle and block cold IPs that send a lot at once."
+)
+
+
+class FloorLineSerializer(serializers.Serializer):
+    provider = serializers.CharField()
+    floor = serializers.IntegerField(help_text="Messages a day that keep a warm IP warm here.")
+    warm_ips = serializers.IntegerField()
+    daily_volume = serializers.IntegerField(help_text="Routed a day there, last 7 days.")
+    supported = serializers.IntegerField(help_text="How many IPs that volume keeps warm.")
+    shortfall = serializers.IntegerField(help_text="Warm IPs the volume cannot keep warm.")
+    sentence = serializers.CharField()
+
+
+class AccountIpWarmupSerializer(serializers.Serializer):
+    auto_warmup_enabled = serializers.BooleanField(
+        help_text="New dedicated IPs warm up provider by provider (on by default)."
+    )
+    warning = serializers.CharField(read_only=True, allow_null=True)
+    floor = FloorLineSerializer(many=True, read_only=True)
+
+
+class AccountIpWarmupView(APIView):
+    """The account's automatic warm-up switch, and whether its volume keeps its warm IPs over
+    each provider's floor."""
+
+    @extend_schema(responses=AccountIpWarmupSerializer, summary="Automatic IP warm-up setting")
+    def get(self, request):
+        return Response(self._body(request.account))
+
+    @extend_schema(
+        request=AccountIpWarmupSerializer,
+        responses=AccountIpWarmupSerializer,
+        summary="Switch automatic IP warm-up on or off (owners and admins)",
+    )
+    def put(self, request):
+        data = AccountIpWarmupSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.account_ip_warmup_set(
+            account=request.account,
+            enabled=data.validated_data["auto_warmup_enabled"],
+            actor=request.user.get_username(),
+        )
+        return Response(self._body(request.account))
+
+    @staticmethod
+    def _body(account) -> dict:
+        enabled = selectors.auto_warmup_enabled(account_id=account.pk)
+        return AccountIpWarmupSerializer(
+            {
+                "auto_warmup_enabled": enabled,
+                "warning": None if enabled else AUTO_WARMUP_OFF_WARNING,
+                "floor": selectors.floor_report(account=account),
+            }
+        ).data

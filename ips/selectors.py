@@ -3,23 +3,35 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    FilteredRelation,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.utils import timezone
 
 from ips import warmup_rule
 from ips.models import (
     ROUTABLE_IP_STATES,
     ROUTING_PHASE,
+    AccountIpSettings,
     DedicatedIp,
     IpCheck,
     IpPool,
     IpWarmup,
+    IpWarmupDay,
     IpWarmupDecision,
     WarmupProfile,
     utc_day,
 )
+from ips.types import WARM_STATES
 from providers.models import OTHER, MailboxProvider
 
 DEFAULT_PROFILE = warmup_rule.DEFAULT_PROFILE
@@ -41,6 +53,17 @@ def profiles_by_provider() -> dict[int, WarmupProfile]:
             profile = WarmupProfile(provider=provider, **values)
         result[provider.pk] = profile
     return result
+
+
+def auto_warmup_enabled(*, account_id: int | None) -> bool:
+    """Does this account warm up its new IPs automatically (on unless it switched it off;
+    shared pools always do)."""
+    if account_id is None:
+        return True
+    found = AccountIpSettings.objects.filter(account_id=account_id).values_list(
+        "auto_warmup_enabled", flat=True
+    )
+    return next(iter(found), True)
 
 
 def ip_pool_list() -> QuerySet[IpPool]:
@@ -83,6 +106,7 @@ class WarmupRow:
     suspended_until: datetime | None
     suspension_reason: str
     suspended: bool  # suspended right now
+    warmup_percentage: int = 0  # 0–100, as Amazon SES reports it (warmup_rule.warmup_percentage)
     last_decision: dict | None = None  # {kind, date, reason, actor} of the newest decision
 
 
@@ -114,6 +138,9 @@ _ROW_FIELDS = (
     "today__routed",
     "provider__warmup_profile__pacing_hours",
     "provider__warmup_profile__floor",
+    "provider__warmup_profile__start_cap",
+    "provider__warmup_profile__growth",
+    "provider__warmup_profile__target_cap",
     "ip__state",
     "ip__readiness",
     "last_decision_id",
@@ -146,6 +173,28 @@ def _today(r: dict, *, now: datetime, hour: int) -> tuple[int, int]:
     return cap, max(allowed - (r["today__routed"] or 0), 0)
 
 
+def _stage_caps(r: dict) -> list[int]:
+    """The provider's stage caps from a row's profile columns (the default profile without)."""
+    start = r["provider__warmup_profile__start_cap"]
+    if start is None:
+        start, growth, target = (
+            DEFAULT_PROFILE["start_cap"],
+            DEFAULT_PROFILE["growth"],
+            DEFAULT_PROFILE["target_cap"],
+        )
+    else:
+        growth = r["provider__warmup_profile__growth"]
+        target = r["provider__warmup_profile__target_cap"]
+    return warmup_rule.stage_caps(start_cap=start, growth=float(growth), target_cap=target)
+
+
+def ip_warmup_percentage(rows: list[WarmupRow]) -> int:
+    """One IP's overall warm-up percentage: the mean over the providers whose warm-up started
+    (Amazon SES reports one figure per IP)."""
+    started = [row.warmup_percentage for row in rows if row.state != IpWarmup.State.PENDING]
+    return round(sum(started) / len(started)) if started else 0
+
+
 def ip_warmup_rows(*, ip_ids: list[int], now: datetime | None = None) -> dict[int, list[WarmupRow]]:
     """Per IP, one row per provider with today's cap and use and the last decision: two
     queries (the rows with the newest decision's id; those decisions)."""
@@ -167,8 +216,12 @@ def ip_warmup_rows(*, ip_ids: list[int], now: datetime | None = None) -> dict[in
     )
     states = dict(IpWarmup.State.choices)
     result: dict[int, list[WarmupRow]] = {ip_id: [] for ip_id in ip_ids}
+    caps: dict[str, list[int]] = {}
     for r in rows:
         cap, remaining = _today(r, now=now, hour=hour)
+        slug = r["provider__slug"]
+        if slug not in caps:
+            caps[slug] = _stage_caps(r)
         until = r["suspended_until"]
         result.setdefault(r["ip_id"], []).append(
             WarmupRow(
@@ -185,6 +238,9 @@ def ip_warmup_rows(*, ip_ids: list[int], now: datetime | None = None) -> dict[in
                 suspended_until=until,
                 suspension_reason=r["suspension_reason"],
                 suspended=until is not None and until > now,
+                warmup_percentage=warmup_rule.warmup_percentage(
+                    state=r["state"], daily_cap=r["daily_cap"], caps=caps[slug]
+                ),
                 last_decision=_last_decision(decisions.get(r["last_decision_id"])),
             )
         )
@@ -199,3 +255,89 @@ def ip_warmup_decision_list(*, ip_id: int, limit: int = 100) -> QuerySet[IpWarmu
         .select_related("warmup__provider", "actor")
         .order_by("-created_at", "-pk")[:limit]
     )
+
+
+@dataclass(frozen=True)
+class FloorLine:
+    """Can an account's volume keep its warm IPs at one provider over the floor?"""
+
+    account_id: int
+    account_name: str
+    provider: str
+    provider_name: str
+    floor: int
+    warm_ips: int
+    daily_volume: int  # routed a day through the account's IPs there, last FLOOR_DAYS days
+    supported: int  # how many IPs that volume keeps at the floor
+
+    @property
+    def shortfall(self) -> int:
+        return max(self.warm_ips - self.supported, 0)
+
+    @property
+    def sentence(self) -> str:
+        if not self.shortfall:
+            return (
+                f"{self.daily_volume:,} a day to {self.provider_name} keeps all {self.warm_ips} "
+                f"warm IPs over the floor of {self.floor:,}."
+            )
+        return (
+            f"{self.daily_volume:,} a day to {self.provider_name} keeps {self.supported} of "
+            f"{self.warm_ips} warm IPs at the floor of {self.floor:,} a day: {self.shortfall} "
+            "will cool down there — send more through them, or use fewer IPs."
+        )
+
+
+# The floor report looks at this many days before today.
+FLOOR_DAYS = 7
+
+
+def floor_report(*, account=None, today: date | None = None) -> list[FloorLine]:
+    """Per account (one, or every one) and provider with warm dedicated IPs: the recent daily
+    volume through them and how many IPs it keeps at the provider's floor (two queries)."""
+    today = today or utc_day(timezone.now())
+    pairs = IpWarmup.objects.filter(state__in=WARM_STATES, ip__pool__account__isnull=False)
+    days = IpWarmupDay.objects.filter(
+        warmup__ip__pool__account__isnull=False,
+        day__gte=today - timedelta(days=FLOOR_DAYS),
+        day__lt=today,
+    )
+    if account is not None:
+        pairs = pairs.filter(ip__pool__account=account)
+        days = days.filter(warmup__ip__pool__account=account)
+    volumes = {
+        (row["warmup__ip__pool__account_id"], row["warmup__provider_id"]): row["total"] or 0
+        for row in days.values("warmup__ip__pool__account_id", "warmup__provider_id").annotate(
+            total=Sum("routed")
+        )
+    }
+    lines = []
+    for row in (
+        pairs.values(
+            "ip__pool__account_id",
+            "ip__pool__account__name",
+            "provider_id",
+            "provider__slug",
+            "provider__name",
+            "provider__warmup_profile__floor",
+            "provider__position",
+        )
+        .annotate(warm_ips=Count("id"))
+        .order_by("ip__pool__account__name", "provider__position")
+    ):
+        floor = row["provider__warmup_profile__floor"] or DEFAULT_PROFILE["floor"]
+        total = volumes.get((row["ip__pool__account_id"], row["provider_id"]), 0)
+        daily = total // FLOOR_DAYS
+        lines.append(
+            FloorLine(
+                account_id=row["ip__pool__account_id"],
+                account_name=row["ip__pool__account__name"],
+                provider=row["provider__slug"],
+                provider_name=row["provider__name"],
+                floor=floor,
+                warm_ips=row["warm_ips"],
+                daily_volume=daily,
+                supported=min(daily // max(floor, 1), row["warm_ips"]),
+            )
+        )
+    return lines

@@ -1,9 +1,11 @@
 """The customer's read-only Dedicated IPs page."""
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from accounts.views import membership_required
-from ips import selectors
+from accounts.views import manager_required, membership_required
+from ips import selectors, services
 from ips.models import DedicatedIp, IpCheck
 
 READINESS_BADGE = {
@@ -38,7 +40,34 @@ def ip_list(request):
                 for c in ip.checks.all()
             ],
             "providers": rows.get(ip.pk, []),
+            "percentage": selectors.ip_warmup_percentage(rows.get(ip.pk, [])),
         }
         for ip in ips
     ]
-    return render(request, "ips/list.html", {"entries": entries})
+    context = {
+        "entries": entries,
+        "auto_warmup": selectors.auto_warmup_enabled(account_id=request.account.pk),
+        "floor": selectors.floor_report(account=request.account),
+    }
+    return render(request, "ips/list.html", context)
+
+
+@require_POST
+@manager_required
+def ip_warmup_settings(request):
+    """The automatic warm-up switch (a plain form POST: enabled=1 or enabled=0)."""
+    enabled = request.POST.get("enabled") == "1"
+    services.account_ip_warmup_set(
+        account=request.account, enabled=enabled, actor=request.user.get_username()
+    )
+    if enabled:
+        messages.success(
+            request, "Automatic warm-up is on: new dedicated IPs warm up provider by provider."
+        )
+    else:
+        messages.warning(
+            request,
+            "Automatic warm-up is off: new dedicated IPs take full traffic as soon as their "
+            "checks pass. IPs already warming keep warming.",
+        )
+    return redirect("ips:list")

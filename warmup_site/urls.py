@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import AuthTokenView, CurrentAccountView
 from domains.api import DomainViewSet
 from ips.api import (
+    AccountIpWarmupView,
     DedicatedIpViewSet,
     EventsView,
     IpPoolViewSet,
@@ -28,6 +29,7 @@ router.register("ips", DedicatedIpViewSet, basename="ip")
 api_v1 = [
     path("auth/token/", AuthTokenView.as_view(), name="auth-token"),
     path("account/", CurrentAccountView.as_view(), name="current-account"),
+    path("account/ip-warmup/", AccountIpWarmupView.as_view(), name="account-ip-warmup"),
     path("providers/classify/", ClassifyView.as_view(), name="provider-classify"),
     path(
         "providers/<slug:slug>/schedule/",

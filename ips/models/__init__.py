@@ -20,7 +20,7 @@ database refuses `routed > cap` (constraint `ipwarmupday_routed_within_cap`).
 """
 
 from ips.models.events import DeliveryEvent
-from ips.models.pools import DedicatedIp, DomainPoolPin, IpCheck, IpPool
+from ips.models.pools import AccountIpSettings, DedicatedIp, DomainPoolPin, IpCheck, IpPool
 from ips.models.warmup import (
     ROUTABLE_IP_STATES,
     IpWarmup,
@@ -36,6 +36,7 @@ __all__ = [
     "MAX_STAGES",
     "ROUTABLE_IP_STATES",
     "ROUTING_PHASE",
+    "AccountIpSettings",
     "DedicatedIp",
     "DeliveryEvent",
     "DomainPoolPin",

@@ -40,6 +40,16 @@ class IpPool(TenantModel):
         "pool.",
     )
     description = models.CharField(max_length=200, blank=True)
+    capacity = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Shared pools: the messages a day the whole pool can carry (every provider). "
+        "Routing never refuses for it; operators are alerted when a day nears it. Blank: no "
+        "limit known.",
+    )
+    capacity_alerted_on = models.DateField(
+        null=True, blank=True, help_text="The last day operators were told the pool neared it."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -206,3 +216,23 @@ class DomainPoolPin(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.domain} → {self.pool}"
+
+
+class AccountIpSettings(TenantModel):
+    """An account's choices about its dedicated IPs (Amazon SES's `AutoWarmupEnabled`)."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="ip_settings")
+    auto_warmup_enabled = models.BooleanField(
+        default=True,
+        help_text="New dedicated IPs warm up provider by provider. Off: they take full traffic "
+        "as soon as their readiness checks pass — at the risk of throttling and blocks.",
+    )
+    changed_at = models.DateTimeField(null=True, blank=True)
+    changed_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = "account IP settings"
+        verbose_name_plural = "account IP settings"
+
+    def __str__(self) -> str:
+        return f"IP settings of {self.account}"

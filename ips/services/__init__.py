@@ -29,13 +29,19 @@ from ips.services.readiness import (
     ips_readiness_check,
 )
 from ips.services.routing import routes_decide, routes_decide_for_pipeline
-from ips.services.warmup import ip_warmup_cap_set, ip_warmup_start, ip_warmups_sync
+from ips.services.warmup import (
+    account_ip_warmup_set,
+    ip_warmup_cap_set,
+    ip_warmup_start,
+    ip_warmups_sync,
+)
 from ips.types import Recipient, Route
 
 __all__ = [
     "IngestResult",
     "Recipient",
     "Route",
+    "account_ip_warmup_set",
     "domain_pool_pin_set",
     "events_ingest",
     "ip_create",

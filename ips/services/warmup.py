@@ -12,9 +12,17 @@ from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
-from ips.models import DedicatedIp, IpWarmup, IpWarmupDay, WarmupProfile, utc_day
+from ips.models import (
+    AccountIpSettings,
+    DedicatedIp,
+    IpWarmup,
+    IpWarmupDay,
+    IpWarmupDecision,
+    WarmupProfile,
+    utc_day,
+)
 from ips.routing_cache import routing_cache_clear
-from ips.selectors import profiles_by_provider
+from ips.selectors import auto_warmup_enabled, profiles_by_provider
 from warmup_site.errors import ApplicationError
 
 
@@ -62,7 +70,9 @@ def ip_warmups_sync(*, ips: list[DedicatedIp]) -> int:
 
 @transaction.atomic
 def ip_warmup_start(*, ip: DedicatedIp) -> DedicatedIp:
-    """Start warming an IP whose readiness passed (or was overridden): stage 1 everywhere."""
+    """Start warming an IP whose readiness passed (or was overridden): stage 1 everywhere —
+    or, when its account switched automatic warm-up off, warm at once (full traffic, a stored
+    decision at every provider saying why)."""
     ip = DedicatedIp.objects.select_for_update().get(pk=ip.pk)
     if ip.state not in (DedicatedIp.State.NEW, DedicatedIp.State.CHECKING, DedicatedIp.State.READY):
         raise ApplicationError(
@@ -75,26 +85,71 @@ def ip_warmup_start(*, ip: DedicatedIp) -> DedicatedIp:
         )
     ip_warmups_sync(ips=[ip])
     profiles = profiles_by_provider()
-    today = utc_day(timezone.now())
+    now = timezone.now()
+    today = utc_day(now)
+    automatic = auto_warmup_enabled(account_id=ip.pool.account_id)
     rows = list(IpWarmup.objects.filter(ip=ip, state=IpWarmup.State.PENDING))
     for row in rows:
-        row.state = IpWarmup.State.WARMING
-        row.stage = 1
-        row.daily_cap = profiles[row.provider_id].cap_for_stage(1)
+        profile = profiles[row.provider_id]
         row.started_on = today
         row.sending_days = 0
+        if automatic:
+            row.state, row.stage, row.daily_cap = (
+                IpWarmup.State.WARMING,
+                1,
+                profile.cap_for_stage(1),
+            )
+        else:
+            row.state, row.stage = IpWarmup.State.WARM, profile.stage_count
+            row.daily_cap, row.warm_since = profile.target_cap, today
     IpWarmup.objects.bulk_update(
-        rows, ["state", "stage", "daily_cap", "started_on", "sending_days"]
+        rows, ["state", "stage", "daily_cap", "started_on", "sending_days", "warm_since"]
     )
     # A day row that routing already opened (a pending row is never routed, so only an event
     # could have made one) takes the new cap at once.
     for row in rows:
         _day_cap_follow(warmup_id=row.pk, daily_cap=row.daily_cap, today=today)
-    ip.state = DedicatedIp.State.WARMING
+    if not automatic:
+        IpWarmupDecision.objects.bulk_create(_skipped_warmup(rows, now=now))
+    ip.state = DedicatedIp.State.WARMING if automatic else DedicatedIp.State.WARM
     ip.state_changed_at = timezone.now()
     ip.save(update_fields=["state", "state_changed_at"])
     routing_cache_clear()  # this process routes to it at once; others within seconds
     return ip
+
+
+def _skipped_warmup(rows: list[IpWarmup], *, now) -> list[IpWarmupDecision]:
+    return [
+        IpWarmupDecision(
+            warmup=row,
+            day=utc_day(now),
+            kind=IpWarmupDecision.Kind.COMPLETE,
+            from_state=IpWarmup.State.PENDING,
+            to_state=row.state,
+            from_stage=0,
+            to_stage=row.stage,
+            from_cap=0,
+            to_cap=row.daily_cap,
+            reason="Automatic warm-up is off for this account: the IP takes full traffic as "
+            f"soon as its checks pass ({row.daily_cap:,} a day here, growing after clean "
+            "days). Providers may throttle or block a cold IP; switch automatic warm-up on to "
+            "ramp it up instead.",
+            created_at=now,
+        )
+        for row in rows
+    ]
+
+
+def account_ip_warmup_set(*, account, enabled: bool, actor: str = "") -> AccountIpSettings:
+    """Switch automatic warm-up of the account's new dedicated IPs on or off (Amazon SES's
+    AutoWarmupEnabled). IPs already warming or warm are not changed: operators' controls do
+    that, one IP at a time."""
+    settings_row, _ = AccountIpSettings.objects.get_or_create(account=account)
+    settings_row.auto_warmup_enabled = enabled
+    settings_row.changed_at = timezone.now()
+    settings_row.changed_by = actor[:150]
+    settings_row.save(update_fields=["auto_warmup_enabled", "changed_at", "changed_by"])
+    return settings_row
 
 
 def _day_cap_follow(*, warmup_id: int, daily_cap: int, today: date) -> None:

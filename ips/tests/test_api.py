@@ -1,7 +1,7 @@
 """Pools, IPs, warm-up state, schedules and routes over the API, for the three people and an
 operator."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -207,8 +207,9 @@ def test_anonymous_requests_are_refused(anon_api, setup):
 def test_the_ip_list_takes_a_fixed_number_of_queries(owner_api, setup, django_assert_num_queries):
     owner_api.get("/api/v1/ips/")
     f.warm_ip(pool=setup, address="203.0.113.3")
-    # 1 token; 2 count; 3 IPs with pool and account; 4 their checks
-    with django_assert_num_queries(4):
+    # 1 token; 2 count; 3 IPs with pool and account; 4 their checks; 5 their warm-up rows
+    # (with each newest decision's id; one more for those decisions when there are any)
+    with django_assert_num_queries(5):
         response = owner_api.get("/api/v1/ips/")
     assert len(response.json()["results"]) == 3
 
@@ -285,6 +286,7 @@ def test_it_shows_the_warm_up_per_provider(db, request, setup, who):
         "sending_days": 0,
         "suspended_until": None,
         "suspension_reason": "",
+        "warmup_percentage": 0,
         "last_decision": None,
     }
     assert rows["microsoft"]["daily_cap"] == 50
@@ -506,3 +508,76 @@ def test_the_pipeline_routes_a_domain_nobody_verified_through_the_shared_pool_on
     )
 
     assert {(r.ip, r.reason) for r in routes} == {("192.0.2.50", "shared")}
+
+
+# --- automatic warm-up (Amazon SES parity) and the floor ----------------------------------------
+
+
+def test_the_account_switches_automatic_warm_up_and_sees_what_that_means(
+    owner_api, member_api, setup
+):
+    assert owner_api.get("/api/v1/account/ip-warmup/").json()["auto_warmup_enabled"] is True
+
+    refused = member_api.put("/api/v1/account/ip-warmup/", {"auto_warmup_enabled": False})
+    off = owner_api.put("/api/v1/account/ip-warmup/", {"auto_warmup_enabled": False})
+    bad = owner_api.put("/api/v1/account/ip-warmup/", {"auto_warmup_enabled": "maybe"})
+
+    assert refused.status_code == 403
+    assert off.json()["auto_warmup_enabled"] is False
+    assert "take full traffic as soon as their checks pass" in off.json()["warning"]
+    assert (bad.status_code, bad.json()["field"]) == (400, "auto_warmup_enabled")
+
+
+def test_with_automatic_warm_up_off_a_new_ip_takes_full_traffic_and_says_why(
+    owner_api, setup, account
+):
+    owner_api.put("/api/v1/account/ip-warmup/", {"auto_warmup_enabled": False})
+    ip = services.ip_create(pool=setup, address="203.0.113.77", check=False)
+    DedicatedIp.objects.filter(pk=ip.pk).update(readiness=DedicatedIp.Readiness.PASSED)
+    ip.refresh_from_db()
+
+    services.ip_warmup_start(ip=ip)
+
+    body = owner_api.get("/api/v1/ips/203.0.113.77/").json()
+    assert (body["state"], body["warmup_percentage"]) == ("warm", 100)
+    rows = {
+        row["provider"]: row for row in owner_api.get("/api/v1/ips/203.0.113.77/warmup/").json()
+    }
+    assert rows["google"]["state"] == "warm"
+    assert "Automatic warm-up is off for this account" in rows["google"]["last_decision"]["reason"]
+
+
+def test_the_ip_list_reports_the_warm_up_percentage_per_ip_and_provider(owner_api, setup):
+    f.set_caps(DedicatedIp.objects.get(address="203.0.113.1"), {"google": 1_000})
+
+    ips = {ip["address"]: ip for ip in owner_api.get("/api/v1/ips/").json()["results"]}
+
+    warming, warm = ips["203.0.113.1"], ips["2001:db8::2"]
+    assert warm["warmup_percentage"] == 100
+    # Google: 1,000 a day between 50 and 20,000 on a log scale is half way; the others start.
+    assert warming["warmup_percentage_by_provider"]["google"] == 50
+    assert warming["warmup_percentage_by_provider"]["yahoo"] == 0
+    assert warming["warmup_percentage"] == 5  # the mean over eleven providers
+
+
+def test_the_account_sees_when_its_volume_cannot_keep_its_ips_over_the_floor(
+    owner_api, setup, account
+):
+    second = f.warm_ip(pool=setup, address="203.0.113.8")
+    for ip in (DedicatedIp.objects.get(address="2001:db8::2"), second):
+        for n in range(1, 8):
+            IpWarmupDay.objects.create(
+                warmup=f.warmup(ip, "google"),
+                day=datetime.now(UTC).date() - timedelta(days=n),
+                cap=20_000,
+                routed=600,
+            )
+
+    floor = owner_api.get("/api/v1/account/ip-warmup/").json()["floor"]
+
+    google = next(line for line in floor if line["provider"] == "google")
+    assert (google["warm_ips"], google["daily_volume"], google["supported"]) == (2, 1_200, 1)
+    assert google["shortfall"] == 1
+    assert (
+        "keeps 1 of 2 warm IPs at the floor of 1,000 a day: 1 will cool down" in google["sentence"]
+    )

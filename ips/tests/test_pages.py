@@ -79,8 +79,9 @@ def test_the_page_takes_a_fixed_number_of_queries(owner_client, setup, django_as
     owner_client.get("/ips/")
     f.warm_ip(pool=setup, address="203.0.113.3")
     # 1 session; 2 user; 3 membership with account; 4 IPs with pool; 5 their checks;
-    # 6 per-provider rows with today's day; 7 the account switcher's memberships
-    with django_assert_num_queries(7):
+    # 6 per-provider rows with today's day; 7 the automatic warm-up setting; 8–9 the floor
+    # report (recent volumes, warm IPs per provider); 10 the account switcher's memberships
+    with django_assert_num_queries(10):
         response = owner_client.get("/ips/")
     assert response.content.decode().count('class="card" id="ip-') == 3
 
@@ -326,3 +327,20 @@ def test_members_see_why_the_last_decision_was_taken(owner_client, operator, set
 
     assert "Last decision" in body
     assert "Customer asked to stop during a migration" in body
+
+
+def test_an_owner_switches_automatic_warm_up_on_the_page_and_a_member_cannot(
+    owner_client, member_client, setup
+):
+    page = owner_client.get("/ips/").content.decode()
+    assert "Switch automatic warm-up off" in page
+    assert "Warm-up 0%" in page
+
+    refused = member_client.post("/ips/warm-up-settings/", {"enabled": "0"})
+    done = owner_client.post("/ips/warm-up-settings/", {"enabled": "0"}, follow=True)
+
+    assert refused.status_code == 403
+    body = done.content.decode()
+    assert "Automatic warm-up is off" in body
+    assert "Switch automatic warm-up on" in body
+    assert "Switch automatic warm-up" not in member_client.get("/ips/").content.decode()

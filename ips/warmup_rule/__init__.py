@@ -23,6 +23,7 @@ from ips.warmup_rule.caps import (
     stage_caps,
     stage_table,
     warm_day_cap,
+    warmup_percentage,
 )
 from ips.warmup_rule.decision import (
     ADVANCE_SHARE,
@@ -55,4 +56,5 @@ __all__ = [
     "stage_change",
     "stage_table",
     "warm_day_cap",
+    "warmup_percentage",
 ]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ips.types import WARMING
+from ips.types import WARM_STATES, WARMING, WarmupState
 
 # A runaway profile (growth 1.01 towards a huge target) must not produce thousands of stages.
 MAX_STAGES = 60
@@ -121,6 +121,20 @@ def day_cap(*, phase: str, daily_cap: int, floor: int) -> int:
     if phase == WARMING:
         return daily_cap
     return warm_day_cap(daily_cap=daily_cap, floor=floor)
+
+
+def warmup_percentage(*, state: str, daily_cap: int, caps: tuple[int, ...] | list[int]) -> int:
+    """How far a warm-up has come, 0–100, as Amazon SES reports `WarmupPercentage`: 100 once
+    warm; while warming, where the cap stands between the first and the last stage of the table
+    on a log scale (each doubling counts the same), at most 99; 0 before it starts."""
+    if state in WARM_STATES:
+        return 100
+    if state == WarmupState.PENDING or not caps or daily_cap <= caps[0]:
+        return 0
+    first, last = caps[0], caps[-1]
+    if last <= first or daily_cap >= last:
+        return 99
+    return min(99, max(0, round(100 * math.log(daily_cap / first) / math.log(last / first))))
 
 
 def pace(*, phase: str, pacing_hours: int, hour: int) -> tuple[int, int]:
