@@ -12,7 +12,8 @@ next hour together with that hour's new mail, as an MTA's queue does; blocked an
 mail is dropped. After a schedule's last line its last limit holds.
 
 It prints, per schedule and model, the first day on which the provider accepted the target
-(delivered + hard bounced, "-" if never) and how many days had blocks. The `oracle` row is a
+(delivered + hard bounced, "-" if never) and how many days had blocks; `--markdown` prints the
+table in docs/provider-model.md (all seeds of a model in one cell). The `oracle` row is a
 sender that reads the model's hidden capacity and offers just under it: the best any
 controller could do, for reference only (it needs ProviderModel's internals).
 
@@ -142,11 +143,45 @@ def cell(result: Run) -> str:
     return f"{reached:>3} {result.blocked_days:>2}b"
 
 
+def markdown_cell(results: list[Run]) -> str:
+    """Days to target per seed ("-": never) and, when any, how many seeds had a blocked day."""
+    days = "/".join("-" if r.days_to_target is None else str(r.days_to_target) for r in results)
+    blocked = sum(r.blocked_days > 0 for r in results)
+    return f"{days} **{blocked}✗**" if blocked else days
+
+
+def markdown(models, days: int) -> None:
+    """One row per model and provider, one column per schedule, for docs/provider-model.md."""
+    columns = (*SCHEDULES, "oracle")
+    print("| model | provider | " + " | ".join(columns) + " |")
+    print("|---|---|" + "---|" * len(columns))
+    clean = dict.fromkeys(SCHEDULES, 0)
+    none_clean = rows = 0
+    for name, factory, seeds in models:
+        for provider in TARGETS:
+            per_seed = [run_schedules(factory, provider, seed, days=days) for seed in seeds]
+            cells = [markdown_cell([runs[c] for runs in per_seed]) for c in columns]
+            print(f"| {name} | {provider} | " + " | ".join(cells) + " |")
+            rows += 1
+            block_free = [
+                c for c in SCHEDULES if all(runs[c].blocked_days == 0 for runs in per_seed)
+            ]
+            for c in block_free:
+                clean[c] += 1
+            none_clean += not block_free
+    print(
+        f"\n{rows} models (member × provider). Block-free on every seed: "
+        + ", ".join(f"{c} {n}" for c, n in clean.items())
+        + f"; no schedule block-free: {none_clean}."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--family", action="store_true", help="every model of the family")
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--seeds", default="1,2,3", help="for the default models")
+    parser.add_argument("--markdown", action="store_true", help="a table per model, all seeds")
     args = parser.parse_args()
     if args.family:
         from bench.efficacy_models import FAMILY
@@ -155,6 +190,9 @@ def main() -> None:
     else:
         seeds = tuple(int(seed) for seed in args.seeds.split(","))
         models = [("default", default_model, seeds)]
+    if args.markdown:
+        markdown(models, args.days)
+        return
     columns = (*SCHEDULES, "oracle")
     print("days to target / blocked days; target 200,000 at google and microsoft, 100,000 at yahoo")
     print(f"{'model':<24} {'provider':<10} {'seed':>4}  " + "  ".join(f"{c:>15}" for c in columns))

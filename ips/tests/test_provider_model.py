@@ -5,6 +5,7 @@ import random
 import sys
 import types
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -470,3 +471,21 @@ def test_the_family_has_at_least_24_documented_members_that_keep_the_protocol():
         for hour in range(24):
             check_outcome(5_000, model.offer(day=1, hour=hour, messages=5_000), model=member.name)
     assert "SEEDS = (11, 29, 47)" in doc
+
+
+def test_the_documented_example_model_keeps_the_protocol(tmp_path, monkeypatch):
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "provider-model.md").read_text()
+    source = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    package = tmp_path / "mypkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "mymodel.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    factory = load_model_factory("mypkg.mymodel:factory")
+    model = factory("google", 7)
+    for day in (1, 2):
+        for hour in range(24):
+            answer = model.offer(day=day, hour=hour, messages=500)
+            check_outcome(500, answer, model="mypkg.mymodel:factory", day=day, hour=hour)
+    monkeypatch.delitem(sys.modules, "mypkg.mymodel")
+    monkeypatch.delitem(sys.modules, "mypkg")
