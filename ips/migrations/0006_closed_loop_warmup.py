@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
             name="cautious_growth",
             field=models.DecimalField(
                 decimal_places=2,
-                default=1.25,
+                default=1.75,
                 help_text="Near the volume where the provider last pushed back, growth slows to this factor a day.",
                 max_digits=4,
             ),
@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
             name="fast_growth",
             field=models.DecimalField(
                 decimal_places=2,
-                default=2,
+                default=2.5,
                 help_text="A full day with clean replies may raise the cap by up to this factor (2.00 = double), skipping stages of the table.",
                 max_digits=4,
             ),
@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
             name="spam_limit",
             field=models.DecimalField(
                 decimal_places=3,
-                default=0.1,
+                default=0.6,
                 help_text="When placement is measured: a spam-folder share above this keeps the cap from growing fast.",
                 max_digits=4,
             ),

@@ -97,14 +97,14 @@ class WarmupProfile(models.Model):
     fast_growth = models.DecimalField(
         max_digits=4,
         decimal_places=2,
-        default=2,
+        default=2.5,
         help_text="A full day with clean replies may raise the cap by up to this factor (2.00 = "
         "double), skipping stages of the table.",
     )
     cautious_growth = models.DecimalField(
         max_digits=4,
         decimal_places=2,
-        default=1.25,
+        default=1.75,
         help_text="Near the volume where the provider last pushed back, growth slows to this "
         "factor a day.",
     )
@@ -117,7 +117,7 @@ class WarmupProfile(models.Model):
     spam_limit = models.DecimalField(
         max_digits=4,
         decimal_places=3,
-        default=0.1,
+        default=0.6,
         help_text="When placement is measured: a spam-folder share above this keeps the cap "
         "from growing fast.",
     )
@@ -356,6 +356,9 @@ class IpWarmupHour(models.Model):
     throttled = models.PositiveIntegerField(default=0)
     blocked = models.PositiveIntegerField(default=0)
     blocklisted = models.PositiveIntegerField(default=0)
+    delivered = models.PositiveIntegerField(
+        default=0, help_text="Delivered that hour: a burst is push-back against what went through."
+    )
 
     class Meta:
         constraints = [

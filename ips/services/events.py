@@ -267,7 +267,8 @@ def _count(cursor, batch: _Prepared, new_ids: set[tuple[int | None, str]]) -> li
     totals: dict[tuple[int, object], dict[str, int]] = defaultdict(
         lambda: dict.fromkeys(IpWarmupDay.COUNTERS, 0)
     )
-    pushback: dict[tuple[int, datetime], list[int]] = defaultdict(lambda: [0, 0, 0])
+    # Per (pair, clock hour) of recent replies: throttled, blocked, blocklisted, delivered.
+    pushback: dict[tuple[int, datetime], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for new in new_ids:
         key = batch.counted.get(new)
         if key is None:
@@ -279,11 +280,15 @@ def _count(cursor, batch: _Prepared, new_ids: set[tuple[int | None, str]]) -> li
             counters[CATEGORY_COUNTER[category]] += 1
         if hour is not None and category in PUSHBACK:
             pushback[(warmup_id, hour)][PUSHBACK[category]] += 1
+        elif hour is not None and kind == DeliveryEvent.Type.DELIVERED:
+            pushback[(warmup_id, hour)][3] += 1
     keys = sorted(totals)
     for start in range(0, len(keys), CHUNK):
         _add_counters(cursor, [(key, totals[key]) for key in keys[start : start + CHUNK]])
-    # Nothing at all when the batch holds no push-back; else one upsert.
-    return suspensions.hour_counts_add(cursor, pushback)
+    # One upsert for the batch's recent replies (none when it holds none).
+    rows = suspensions.hour_counts_add(cursor, pushback)
+    # Only the rows with push-back can trip a suspension.
+    return [row for row in rows if row[2] or row[3] or row[4]]
 
 
 def _insert(cursor, *, account_id: int | None, received_at, rows: list[tuple]) -> list[str]:

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
+from ips.provider_model import check_outcome
 from ips.types import ROUTING_PHASE, WARMING, WarmupState
 from ips.warmup_rule import DayFigures, PairState, Rules, backoff, decide
 from ips.warmup_rule.caps import allowance, day_cap, pace
@@ -96,29 +97,6 @@ class Simulation:
         }
 
 
-_COUNTS = ("delivered", "deferred", "blocked", "hard_bounced", "complaints")
-
-
-def check_outcome(messages: int, answer, *, where: str) -> None:
-    """A model's answer keeps the protocol (docs/provider-model.md), or a ValueError says how."""
-    if not isinstance(answer, dict):
-        raise ValueError(f"{where}: the model answered {answer!r}, not a dict")
-    for key in (*_COUNTS, *(("spam",) if "spam" in answer else ())):
-        value = answer.get(key)
-        if type(value) is not int or value < 0:
-            raise ValueError(f"{where}: {key} must be a whole number ≥ 0, got {value!r}")
-    total = sum(answer[k] for k in ("delivered", "deferred", "blocked", "hard_bounced"))
-    if total != messages:
-        raise ValueError(
-            f"{where}: delivered + deferred + blocked + hard_bounced = {total}, but "
-            f"{messages} were offered"
-        )
-    if answer["complaints"] > answer["delivered"]:
-        raise ValueError(f"{where}: more complaints than delivered messages")
-    if answer.get("spam", 0) > answer["delivered"]:
-        raise ValueError(f"{where}: more messages in spam than delivered")
-
-
 def _hourly(volume: int) -> list[int]:
     """A day's volume spread evenly over 24 hours (the remainder in the first hours)."""
     base, extra = divmod(volume, 24)
@@ -133,6 +111,7 @@ class _Run:
         self.profile = profile
         self.model = model
         self.schedule = schedule
+        self.model_name = getattr(model, "name", type(model).__name__)
         self.pair = PairState(state=WarmupState.WARMING, stage=1, daily_cap=self.rules.cap(1))
         self.history: list[int] = []  # routed per day, for the warm growth allowance
         self.suspended_until: datetime | None = None
@@ -162,7 +141,7 @@ class _Run:
             row.suspended_hours += 1
         offered = min(wanted, room)
         answer = self.model.offer(day=row.day, hour=hour, messages=offered)
-        check_outcome(offered, answer, where=f"{row.provider}, day {row.day}, hour {hour}")
+        check_outcome(offered, answer, model=self.model_name, day=row.day, hour=hour)
         row.offered += offered
         row.delivered += answer["delivered"]
         row.deferred += answer["deferred"]
@@ -178,6 +157,7 @@ class _Run:
                 {**counts, "blocklisted": 0},
                 limit=self.profile.suspend_after,
                 now=now + timedelta(hours=1),  # counted at the hour's end
+                delivered=answer["delivered"] + answer["hard_bounced"],
             )
             if found is not None:
                 self.suspended_until = max(self.suspended_until or now, found[1])

@@ -38,10 +38,11 @@ Kind = IpWarmupDecision.Kind
 
 def hour_counts_add(
     cursor, totals: dict[tuple[int, datetime], list[int]]
-) -> list[tuple[int, datetime, int, int, int]]:
-    """Add this batch's replies to the hour counters; returns each touched row's new totals
-    (warm-up id, hour, throttled, blocked, blocklisted). One statement, rows in key order so
-    that concurrent batches lock alike."""
+) -> list[tuple[int, datetime, int, int, int, int]]:
+    """Add this batch's recent replies to the hour counters (throttled, blocked, blocklisted,
+    delivered); returns each touched row's new totals (warm-up id, hour, throttled, blocked,
+    blocklisted, delivered). One statement, rows in key order so that concurrent batches lock
+    alike."""
     if not totals:
         return []
     table = connection.ops.quote_name(IpWarmupHour._meta.db_table)
@@ -51,14 +52,15 @@ def hour_counts_add(
         params.extend(
             (warmup_id, connection.ops.adapt_datetimefield_value(hour), *totals[(warmup_id, hour)])
         )
-    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(keys))
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(keys))
     cursor.execute(
-        f"INSERT INTO {table} (warmup_id, hour, throttled, blocked, blocklisted) VALUES {values} "
-        f"ON CONFLICT (warmup_id, hour) DO UPDATE SET "
+        f"INSERT INTO {table} (warmup_id, hour, throttled, blocked, blocklisted, delivered) "
+        f"VALUES {values} ON CONFLICT (warmup_id, hour) DO UPDATE SET "
         f"throttled = {table}.throttled + excluded.throttled, "
         f"blocked = {table}.blocked + excluded.blocked, "
-        f"blocklisted = {table}.blocklisted + excluded.blocklisted "
-        "RETURNING warmup_id, hour, throttled, blocked, blocklisted",
+        f"blocklisted = {table}.blocklisted + excluded.blocklisted, "
+        f"delivered = {table}.delivered + excluded.delivered "
+        "RETURNING warmup_id, hour, throttled, blocked, blocklisted, delivered",
         params,
     )
     return list(cursor.fetchall())
@@ -139,10 +141,10 @@ def _tripped(rows, providers: dict[int, int]) -> dict[int, tuple[datetime, dict[
         return {}
     profiles = profiles_by_provider()
     tripped = {}
-    for warmup_id, hour, throttled, blocked, blocklisted in rows:
+    for warmup_id, hour, throttled, blocked, blocklisted, delivered in rows:
         limit = profiles[providers[warmup_id]].suspend_after
         counts = {"throttled": throttled, "blocked": blocked, "blocklisted": blocklisted}
-        if backoff.trips(counts, limit=limit):
+        if backoff.trips(counts, limit=limit, delivered=delivered):
             if isinstance(hour, str):  # SQLite returns the text it stores
                 hour = datetime.fromisoformat(hour)
             tripped[warmup_id] = (hour, counts, limit)

@@ -24,7 +24,7 @@ MAX_STAGES = 60
 
 # Used for a provider an operator added without giving it a profile (and no `other` profile).
 DEFAULT_PROFILE = dict(
-    start_cap=100,
+    start_cap=1000,
     growth=1.6,
     target_cap=10000,
     min_days=14,
@@ -41,10 +41,10 @@ DEFAULT_PROFILE = dict(
     idle_days_step_back=3,
     warm_after_days=3,
     suspend_after=20,
-    fast_growth=2.0,
-    cautious_growth=1.25,
+    fast_growth=2.5,
+    cautious_growth=1.75,
     block_cut=0.25,
-    spam_limit=0.1,
+    spam_limit=0.6,
     idle_decay=0.85,
     rewarm_after_days=30,
 )

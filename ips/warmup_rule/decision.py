@@ -35,6 +35,13 @@ CLEAN_LIMIT_SHARE = 0.5
 # be that recipient's server's policy) or this share of what was routed.
 BLOCK_MIN_REPLIES = 3
 BLOCK_MIN_SHARE = 0.001
+# A clean, full day at this share of the level where the provider last pushed back clears the
+# memory of it: the provider's limit grows with the IP's reputation.
+TROUBLE_CLEARED = 0.8
+# Fewer complaints or hard bounces than these in a day are noise, not a list's quality: one
+# complaint in 50 messages is not a 2% complaint rate.
+MIN_COMPLAINTS = 3
+MIN_HARD_BOUNCES = 5
 # A warm pair's day is "quiet" under this share of the provider's floor: a run of quiet days
 # decays its allowance, a long one sends it back into warm-up.
 QUIET_SHARE = 0.1
@@ -55,12 +62,12 @@ class Rules:
     hard_bounce_limit: float
     idle_days_step_back: int
     warm_after_days: int
-    fast_growth: float = 2.0
-    cautious_growth: float = 1.25
+    fast_growth: float = 2.5
+    cautious_growth: float = 1.75
     block_cut: float = 0.25
     idle_decay: float = 0.85
     rewarm_after_days: int = 30
-    spam_limit: float = 0.1
+    spam_limit: float = 0.6
 
     @classmethod
     def from_profile(cls, profile) -> Rules:
@@ -207,6 +214,11 @@ class Day:
         return self.day.routed >= ADVANCE_SHARE * self.cap
 
     @property
+    def accepted(self) -> int:
+        """What the provider took: delivered, or bounced for the address (not refused)."""
+        return self.day.delivered + self.day.hard_bounced
+
+    @property
     def blocked_hard(self) -> bool:
         return self.day.blocks >= max(BLOCK_MIN_REPLIES, BLOCK_MIN_SHARE * self.base)
 
@@ -229,11 +241,35 @@ class Day:
         the signals that allow the fast lane."""
         day, rules = self.day, self.rules
         delivered = max(day.delivered, 1)
-        if day.complaints > CLEAN_LIMIT_SHARE * rules.complaint_limit * delivered:
+        if (
+            day.complaints >= MIN_COMPLAINTS
+            and day.complaints > CLEAN_LIMIT_SHARE * rules.complaint_limit * delivered
+        ):
             return False
-        if day.hard_bounced > CLEAN_LIMIT_SHARE * rules.hard_bounce_limit * delivered:
+        if (
+            day.hard_bounced >= MIN_HARD_BOUNCES
+            and day.hard_bounced > CLEAN_LIMIT_SHARE * rules.hard_bounce_limit * delivered
+        ):
             return False
         return day.spam is None or day.spam <= rules.spam_limit * delivered
+
+    @property
+    def backoff_factor(self) -> float:
+        """Throttling brings the cap to what the provider took that day, times
+        `cautious_growth` — its limit grows as the IP's reputation does, and deferred mail is
+        retried — never above the cap (that is a hold) and never below `backoff_cut` of it in
+        one night."""
+        cap = max(min(self.pair.daily_cap, self.cap), 1)
+        edge = self.accepted * self.rules.cautious_growth / cap
+        return min(1.0, max(self.rules.backoff_cut, edge))
+
+    @property
+    def trouble_after_clean_day(self) -> int:
+        """The trouble level a clean, full day leaves: forgotten once a day that close to it
+        (TROUBLE_CLEARED of it) went clean — reputation grows, and with it the provider's
+        limit."""
+        trouble = self.pair.trouble_cap
+        return 0 if self.cap >= TROUBLE_CLEARED * trouble else trouble
 
     def growth(self) -> tuple[float, str]:
         """The factor a clean full day may grow the cap by, and why that factor."""
@@ -262,9 +298,8 @@ class Day:
         rules, pair = self.rules, self.pair
         target = max(1, min(pair.daily_cap, self.cap) * factor)
         stage = rules.stage_at_most(target)
-        new_cap = rules.cap(stage)
-        if new_cap > target or (stage == rules.final and target > new_cap):
-            new_cap = max(1, int(target))  # below stage 1, or above the table (a warm IP)
+        # The cap is the cut itself, not the stage's: the stage only places it in the table.
+        new_cap = max(1, int(target))
         return PairState(
             state=state,
             stage=stage,

@@ -31,7 +31,7 @@ def back_off(d: Day) -> Decision | None:
     if not d.throttled_hard:
         return None
     rules = d.rules
-    after = d.cut(rules.backoff_cut)
+    after = d.cut(d.backoff_factor)
     return d.decision(
         Kind.BACKOFF,
         after,
@@ -97,7 +97,7 @@ def grow(d: Day) -> Decision | None:
         return None
     factor, why = d.growth()
     grown = max(pair.daily_cap, math.ceil(d.cap * factor))
-    trouble = pair.trouble_cap if d.cap <= pair.trouble_cap else 0
+    trouble = d.trouble_after_clean_day
     after = replace(pair, state=State.WARM, daily_cap=grown, idle_days=0, trouble_cap=trouble)
     if after == pair:
         return None

@@ -9,6 +9,8 @@ from dataclasses import replace
 
 from ips.warmup_rule.decision import (
     ADVANCE_SHARE,
+    MIN_COMPLAINTS,
+    MIN_HARD_BOUNCES,
     SENDING_SHARE,
     Day,
     Decision,
@@ -40,7 +42,7 @@ def back_off(d: Day) -> Decision | None:
     if not d.throttled_hard:
         return None
     rules, day = d.rules, d.day
-    after = d.cut(rules.backoff_cut)
+    after = d.cut(d.backoff_factor)
     return d.decision(
         Kind.BACKOFF,
         after,
@@ -48,7 +50,9 @@ def back_off(d: Day) -> Decision | None:
         f"throttled, {n(day.blocked)} blocked, {n(day.blocklisted)} blocklist) on "
         f"{n(d.base)} routed ({pct(day.rejections, d.base)}; back-off at "
         f"{100 * rules.backoff_rate:.1f}% and {n(rules.backoff_min_replies)} replies): "
-        f"backing off, {stage_change(d.pair, after)}.",
+        f"to what the provider took ({n(d.accepted)}) ×{rules.cautious_growth:g}, at least "
+        f"{100 * rules.backoff_cut:.0f}% of the cap and never more — "
+        f"{stage_change(d.pair, after)}.",
     )
 
 
@@ -56,14 +60,14 @@ def list_quality_alert(d: Day) -> Decision | None:
     """3. Hold and alert: complaints or hard bounces over their limits."""
     day, rules = d.day, d.rules
     problems = []
-    if day.complaints > 0 and (
+    if day.complaints >= MIN_COMPLAINTS and (
         not day.delivered or day.complaints >= rules.complaint_limit * day.delivered
     ):
         problems.append(
             f"complaints {n(day.complaints)} = {pct(day.complaints, day.delivered)} of "
             f"{n(day.delivered)} delivered (limit {100 * rules.complaint_limit:.1f}%)"
         )
-    if day.hard_bounced > 0 and (
+    if day.hard_bounced >= MIN_HARD_BOUNCES and (
         not day.delivered or day.hard_bounced >= rules.hard_bounce_limit * day.delivered
     ):
         problems.append(
@@ -109,7 +113,7 @@ def idle(d: Day) -> Decision | None:
 
 
 def too_little_traffic(d: Day) -> Decision | None:
-    """5. Under SENDING_SHARE of the cap: nothing to learn from, not a sending day."""
+    """6. Under SENDING_SHARE of the cap: nothing to learn from, not a sending day."""
     if d.sent:
         return None
     day = d.day
@@ -124,25 +128,37 @@ def too_little_traffic(d: Day) -> Decision | None:
 
 
 def hold_on_pushback(d: Day) -> Decision | None:
-    """6. Some push-back, under the back-off threshold: hold — the provider is near its limit."""
+    """7. Some push-back, under the back-off threshold: the IP is at the provider's limit —
+    hold, and remember the level."""
     if not d.pushback:
         return None
-    after = replace(d.pair, sending_days=d.sending_days, idle_days=0, target_days=0)
+    pair, rules = d.pair, d.rules
+    after = replace(
+        pair,
+        sending_days=d.sending_days,
+        idle_days=0,
+        target_days=0,
+        trouble_cap=max(pair.trouble_cap, d.cap),
+    )
     return d.decision(
         Kind.HOLD,
         after,
-        f"{d.summary}: the provider pushed back ({pct(d.day.rejections, d.base)}, under the "
-        f"back-off threshold of {100 * d.rules.backoff_rate:.1f}%) — holding, "
-        f"{stage_change(d.pair, after)}.",
+        f"{d.summary}: the provider pushed back a little ({pct(d.day.rejections, d.base)}, "
+        f"under the back-off threshold of {100 * rules.backoff_rate:.1f}%): the IP is at its "
+        f"limit there — holding, {stage_change(pair, after)}.",
     )
 
 
 def warm(d: Day) -> Decision | None:
-    """7. At the target cap: warm after `warm_after_days` clean sending days there. A full day
+    """5. At the target cap: warm after `warm_after_days` clean sending days that routed the
+    target (the cap may have grown past it, the sender's volume need not follow). A full day
     there keeps growing the cap past the table meanwhile, as a warm pair's would."""
     pair, rules = d.pair, d.rules
-    if pair.stage < rules.final or pair.daily_cap < rules.cap(rules.final):
+    target = rules.cap(rules.final)
+    if pair.stage < rules.final or pair.daily_cap < target:
         return None
+    if d.day.routed < ADVANCE_SHARE * target or d.pushback:
+        return None  # not a day at the target (too little traffic, push-back: the rules below)
     target_days = pair.target_days + 1
     is_warm = target_days >= rules.warm_after_days
     grown, why = pair.daily_cap, ""
@@ -157,7 +173,7 @@ def warm(d: Day) -> Decision | None:
         stage_days=pair.stage_days + 1,
         idle_days=0,
         target_days=target_days,
-        trouble_cap=pair.trouble_cap if d.cap <= pair.trouble_cap else 0,
+        trouble_cap=d.trouble_after_clean_day,
     )
     growing = f"; the cap grows {why}: {n(pair.daily_cap)} → {n(grown)}" if why else ""
     if is_warm:
@@ -201,6 +217,9 @@ def advance(d: Day) -> Decision | None:
     else:
         stage = max(rules.stage_at_most(d.cap * factor), min(pair.stage + 1, rules.final))
         cap = rules.cap(stage)
+        if stage == rules.final and factor > 1.0:
+            # The table ends at the target cap; the growth it earned does not.
+            cap = max(cap, math.ceil(d.cap * factor))
     after = replace(
         pair,
         state=State.WARMING,
@@ -211,7 +230,7 @@ def advance(d: Day) -> Decision | None:
         idle_days=0,
         target_days=0,
         # A clean full day above where the provider pushed back proves the trouble is over.
-        trouble_cap=pair.trouble_cap if d.cap <= pair.trouble_cap else 0,
+        trouble_cap=d.trouble_after_clean_day,
     )
     return d.decision(
         Kind.ADVANCE,
@@ -240,9 +259,9 @@ WARMING_RULES: tuple[Callable[[Day], Decision | None], ...] = (
     back_off,
     list_quality_alert,
     idle,
+    warm,
     too_little_traffic,
     hold_on_pushback,
-    warm,
     advance,
     hold,
 )
