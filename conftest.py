@@ -2,7 +2,8 @@
 
 People (STYLE.md): `owner` and `member` belong to account A (`account`), `outsider` owns account
 B (`other_account`); `owner_api` / `member_api` / `outsider_api` are API clients authenticated
-with each one's token, `owner_client` / … are logged-in browser sessions (Django test client).
+with each one's token, `pipeline_api` one with a pipeline credential (the sending pipeline's,
+serving every account), `owner_client` / … are logged-in browser sessions (Django test client).
 
 DNS: every test resolves against the real DNS test server (warmup_site/testing/dns_server.py),
 empty unless the test fills it through the `dns_server` fixture — no test reaches the network.
@@ -12,6 +13,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.models import Role
 from accounts.tests.factories import PASSWORD, AccountFactory, MembershipFactory, UserFactory
@@ -74,9 +76,11 @@ def _fast_password_hashing(settings):
 def _fresh_process_state():
     # Process-local caches must not carry one test's rows into the next (rolled back) test.
     registry.invalidate()
+    account_selectors.credential_cache_clear()
     cache.clear()
     yield
     registry.invalidate()
+    account_selectors.credential_cache_clear()
 
 
 # --- people ---------------------------------------------------------------------------------------
@@ -148,6 +152,20 @@ def outsider_api(outsider):
 @pytest.fixture
 def anon_api():
     return APIClient()
+
+
+@pytest.fixture
+def pipeline_credential(db):
+    """The sending pipeline's credential (operator-made; serves every account) and its key."""
+    return account_services.pipeline_credential_create(name="mta-test")
+
+
+@pytest.fixture
+def pipeline_api(pipeline_credential):
+    """An API client authenticated with a pipeline credential (routes and events only)."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {pipeline_credential[1]}")
+    return client
 
 
 def _logged_in(user):

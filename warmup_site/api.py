@@ -1,11 +1,13 @@
 """Shared pieces of the REST API: the error format and the account-scoped view base."""
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from warmup_site import outage
 from warmup_site.errors import ApplicationError, RateLimited
 
 
@@ -34,8 +36,29 @@ def exception_handler(exc, context):
     """Every error answers `{"message": ..., "field": ...}` (plus DRF's own keys).
 
     `message` is one sentence for a person; `field` names the input that caused it, with list
-    positions ("events[3].type"), or null.
+    positions ("events[3].type"), or null. Three failures that are not the view's own also get
+    this shape instead of Django's HTML pages: a body over the size limit (413), input nested
+    so deeply that Python's recursion limit is hit anywhere on its way (400), and a database
+    outage (503 with Retry-After).
     """
+    if outage.is_database_outage(exc):
+        return Response(outage.PAYLOAD, status=503, headers=outage.HEADERS)
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return Response(
+            {
+                "message": f"The request body is larger than the limit of {limit:,} bytes "
+                f"({limit / 1048576:g} MiB, WARMUP_MAX_REQUEST_BYTES). Send fewer items per "
+                "request.",
+                "field": None,
+                "limit_bytes": limit,
+            },
+            status=413,
+        )
+    if isinstance(exc, RecursionError):
+        return Response(
+            {"message": "The request body is nested too deeply.", "field": None}, status=400
+        )
     if isinstance(exc, ApplicationError):
         response = Response(
             {"message": exc.message, "field": exc.field, **exc.extra}, status=exc.status_code
