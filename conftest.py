@@ -9,6 +9,8 @@ DNS: every test resolves against the real DNS test server (warmup_site/testing/d
 empty unless the test fills it through the `dns_server` fixture — no test reaches the network.
 """
 
+import re
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -222,9 +224,45 @@ def browser():
         browser.close()
 
 
+# Reported as console errors, so that the check below sees them whatever Chromium's own wording.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile}:${event.lineNumber}`);
+});
+"""
+
+
+def watch_console(page) -> list[str]:
+    """A list that collects the page's console errors, uncaught exceptions and (with the init
+    script above in its context) Content-Security-Policy violations as they happen."""
+    problems: list[str] = []
+
+    def on_console(message):
+        if message.type == "error":
+            problems.append(f"console error: {message.text} ({message.location})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"uncaught exception: {error}"))
+    return problems
+
+
 @pytest.fixture
-def page(browser):
+def page(browser, request):
+    """A fresh browser page. The test fails if the page logs any console error, an uncaught
+    exception or a Content-Security-Policy violation — except messages the test expects, given
+    as regular expressions with `@pytest.mark.console_errors("…")` (e.g. the 404 of a page it
+    opens on purpose)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     page = context.new_page()
+    problems = watch_console(page)
     yield page
     context.close()
+    expected = [
+        re.compile(pattern)
+        for marker in request.node.iter_markers("console_errors")
+        for pattern in marker.args
+    ]
+    unexpected = [p for p in problems if not any(e.search(p) for e in expected)]
+    assert not unexpected, "the page reported errors:\n" + "\n".join(unexpected)

@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from csp.constants import NONE, SELF
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 from warmup_site.env import env_bool, env_float, env_int, env_int_list, env_list, env_str
 
@@ -194,14 +194,14 @@ WARMUP_TRUSTED_PROXIES = env_list("WARMUP_TRUSTED_PROXIES")
 
 # Content-Security-Policy (django-csp): scripts, styles, images and fonts from our own origin
 # only — pages, the admin, Swagger UI (its start-up script is a separate file, see urls.py) and
-# plotly charts (vendored, like every asset). Inline style *attributes* are allowed because
-# plotly.js and Swagger UI set them; inline scripts and <style> blocks are not.
+# plotly charts (vendored, like every asset). No inline script can run. Inline styles are
+# allowed: plotly.js adds a <style> element of its own when it loads (plotly.js issue #2355)
+# and sets style attributes, as Swagger UI does; styles cannot run code.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF],
-        "style-src-attr": ["'unsafe-inline'"],
+        "style-src": [SELF, UNSAFE_INLINE],
         "img-src": [SELF, "data:"],
         "font-src": [SELF, "data:"],
         "connect-src": [SELF],
