@@ -265,7 +265,9 @@ SPECTACULAR_SETTINGS = {
 
 # --- Scheduler (django-q2) ------------------------------------------------------------------------
 Q_CLUSTER = {
-    "name": "warmup",
+    # The queue's name (its Redis keys start with django_q:<name>:): installations, or test
+    # runs, that share one Redis need different names.
+    "name": env_str("WARMUP_Q_NAME", "warmup"),
     "workers": env_int("WARMUP_Q_WORKERS", 2, minimum=1),
     "timeout": 600,
     "retry": 720,
@@ -273,6 +275,9 @@ Q_CLUSTER = {
     "catch_up": False,  # our jobs catch up themselves, keyed by date
     "save_limit": 1000,
     "label": "Task queue",
+    # A qcluster started with Q_CLUSTER_NAME=<name> serves a queue of its own, for tasks sent
+    # with async_task(..., cluster=<name>) (django-q2 needs this key to be present for it).
+    "ALT_CLUSTERS": {},
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL

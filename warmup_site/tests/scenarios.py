@@ -96,12 +96,12 @@ def domains_setup(count: int = 40) -> None:
     from django.utils import timezone
 
     from accounts.models import Account
-    from ips.tests import factories as f
+    from domains.tests.factories import DomainFactory
 
     account = Account.objects.get(slug="controller-sender")
     now = timezone.now()
     for n in range(count):
-        f.DomainFactory(account=account, name=f"sender{n}.reverify.example", next_check_at=now)
+        DomainFactory(account=account, name=f"sender{n}.reverify.example", next_check_at=now)
     print(json.dumps({"domains": count}))
 
 
@@ -139,7 +139,14 @@ def scale_out_figures() -> None:
                 ),
                 "domains_checked": Domain.objects.filter(last_checked_at__isnull=False).count(),
                 "tasks": [
-                    {"func": t.func, "success": t.success, "result": str(t.result)}
+                    {
+                        "func": t.func,
+                        "cluster": t.cluster,
+                        "success": t.success,
+                        "result": str(t.result),
+                        "started": t.started.isoformat(),
+                        "stopped": t.stopped.isoformat(),
+                    }
                     for t in Task.objects.order_by("started")
                 ],
             }
