@@ -15,6 +15,8 @@ from django.utils import timezone
 from warmup_site.testing.processes import Gunicorn, production_environment, run_python
 from warmup_site.tests import scenarios
 
+pytestmark = pytest.mark.processes
+
 ROUTE_REQUESTS, RECIPIENTS_PER_REQUEST = 24, 50  # 1,200 Gmail recipients, cap 400
 EVENT_BATCHES, EVENTS_PER_BATCH = 30, 100
 KINDS = [

@@ -16,6 +16,8 @@ import pytest
 from warmup_site.testing import in_ci
 from warmup_site.testing.processes import QCluster, manage, production_environment, run_python
 
+pytestmark = pytest.mark.processes
+
 REDIS_DB = int(os.environ.get("WARMUP_TEST_REDIS_DB", "12"))
 REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
 _queues = itertools.count(1)
