@@ -89,10 +89,19 @@ def test_the_error_page_hides_credentials_in_url_settings(settings):
     assert "x=1" in page
 
 
-def test_pages_and_the_api_send_the_content_security_policy(client, owner_api):
-    for response in (client.get("/login/"), owner_api.get("/api/v1/account/")):
+def test_pages_and_the_browsable_api_send_the_content_security_policy(client, owner_api):
+    pages = [client.get("/login/"), owner_api.get("/api/v1/account/", HTTP_ACCEPT="text/html")]
+    for response in pages:
         policy = response["Content-Security-Policy"]
         assert "default-src 'self'" in policy
         assert "script-src 'self'" in policy
         assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
         assert "frame-ancestors 'none'" in policy
+
+
+def test_json_answers_carry_no_policy(owner_api):
+    response = owner_api.get("/api/v1/account/")
+
+    assert response["Content-Type"] == "application/json"
+    assert "Content-Security-Policy" not in response
+    assert response["X-Content-Type-Options"] == "nosniff"
