@@ -101,11 +101,15 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
-        # A kept connection is checked (SELECT 1) before the first query of each request, so a
-        # database restart costs no request a stale-connection error.
+        # A kept connection is checked before the first query of each request, so a database
+        # restart costs no request a stale-connection error (warmup_site/postgresql/base.py:
+        # without a round trip).
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The same backend with a health check that costs no round trip (warmup_site/postgresql).
+    DATABASES["default"]["ENGINE"] = "warmup_site.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while the scheduler writes; the busy timeout makes writers
     # queue instead of failing with "database is locked"; IMMEDIATE takes the write lock at the
