@@ -45,6 +45,7 @@ def exception_handler(exc, context):
         return Response(outage.PAYLOAD, status=503, headers=outage.HEADERS)
     if isinstance(exc, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        _discard_body(context["request"])
         return Response(
             {
                 "message": f"The request body is larger than the limit of {limit:,} bytes "
@@ -80,6 +81,29 @@ def exception_handler(exc, context):
     elif isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"message": str(response.data["detail"]), "field": None, **response.data}
     return response
+
+
+# Read and drop at most this much of a refused body (see _discard_body); beyond it the
+# connection is simply closed.
+DISCARD_AT_MOST = 64 * 1024 * 1024
+
+
+def _discard_body(request) -> None:
+    """Read the rest of a body we refuse, so that the client gets to read our 413.
+
+    A server that answers and closes while the client is still sending makes the kernel reset
+    the connection, and most HTTP clients then report a broken pipe instead of the answer.
+    """
+    django_request = getattr(request, "_request", request)
+    remaining = DISCARD_AT_MOST
+    try:
+        while remaining > 0:
+            chunk = django_request.read(min(65536, remaining))
+            if not chunk:
+                return
+            remaining -= len(chunk)
+    except OSError:
+        return  # the client went away: nothing to answer
 
 
 class AccountScopedViewSet(viewsets.GenericViewSet):

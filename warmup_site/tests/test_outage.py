@@ -242,3 +242,18 @@ def test_an_outage_answers_503_and_a_restart_costs_no_request(app, private_postg
         client.once("POST", "/api/v1/routes/", json.dumps(route).encode())[0] for _ in range(10)
     ]
     assert statuses == [200] * 10
+
+
+def test_a_body_over_the_limit_gets_its_413_over_a_real_connection(app):
+    # Not an outage, but only a real server shows it: answering before the whole body is read
+    # made the kernel reset the connection, and the client saw a broken pipe, not the 413.
+    server, token, _env = app
+    body = json.dumps(events_batch(0, "2026-11-23T10:00:00Z") | {"padding": "x" * 11_000_000})
+
+    status, data, headers = Client(server.port, token).once(
+        "POST", "/api/v1/events/", body.encode()
+    )
+
+    assert status == 413
+    assert headers["Content-Type"] == "application/json"
+    assert json.loads(data)["limit_bytes"] == 10 * 1024 * 1024
