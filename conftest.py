@@ -2,11 +2,14 @@
 
 People (STYLE.md): `owner` and `member` belong to account A (`account`), `outsider` owns account
 B (`other_account`); `owner_api` / `member_api` / `outsider_api` are API clients authenticated
-with each one's token, `owner_client` / … are logged-in browser sessions (Django test client).
+with each one's token, `pipeline_api` one with a pipeline credential (the sending pipeline's,
+serving every account), `owner_client` / … are logged-in browser sessions (Django test client).
 
 DNS: every test resolves against the real DNS test server (warmup_site/testing/dns_server.py),
 empty unless the test fills it through the `dns_server` fixture — no test reaches the network.
 """
+
+import re
 
 import pytest
 from django.core.cache import cache
@@ -14,6 +17,7 @@ from django.test import Client
 from playwright.sync_api import sync_playwright
 from rest_framework.test import APIClient
 
+from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.models import Role
 from accounts.tests.factories import PASSWORD, AccountFactory, MembershipFactory, UserFactory
@@ -75,9 +79,11 @@ def _fast_password_hashing(settings):
 def _fresh_process_state():
     # Process-local caches must not carry one test's rows into the next (rolled back) test.
     registry.invalidate()
+    account_selectors.credential_cache_clear()
     cache.clear()
     yield
     registry.invalidate()
+    account_selectors.credential_cache_clear()
 
 
 # --- people ---------------------------------------------------------------------------------------
@@ -151,6 +157,20 @@ def anon_api():
     return APIClient()
 
 
+@pytest.fixture
+def pipeline_credential(db):
+    """The sending pipeline's credential (operator-made; serves every account) and its key."""
+    return account_services.pipeline_credential_create(name="mta-test")
+
+
+@pytest.fixture
+def pipeline_api(pipeline_credential):
+    """An API client authenticated with a pipeline credential (routes and events only)."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {pipeline_credential[1]}")
+    return client
+
+
 def _logged_in(user):
     client = Client()
     client.force_login(user)
@@ -202,9 +222,45 @@ def browser():
         browser.close()
 
 
+# Reported as console errors, so that the check below sees them whatever Chromium's own wording.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile}:${event.lineNumber}`);
+});
+"""
+
+
+def watch_console(page) -> list[str]:
+    """A list that collects the page's console errors, uncaught exceptions and (with the init
+    script above in its context) Content-Security-Policy violations as they happen."""
+    problems: list[str] = []
+
+    def on_console(message):
+        if message.type == "error":
+            problems.append(f"console error: {message.text} ({message.location})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"uncaught exception: {error}"))
+    return problems
+
+
 @pytest.fixture
-def page(browser):
+def page(browser, request):
+    """A fresh browser page. The test fails if the page logs any console error, an uncaught
+    exception or a Content-Security-Policy violation — except messages the test expects, given
+    as regular expressions with `@pytest.mark.console_errors("…")` (e.g. the 404 of a page it
+    opens on purpose)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     page = context.new_page()
+    problems = watch_console(page)
     yield page
     context.close()
+    expected = [
+        re.compile(pattern)
+        for marker in request.node.iter_markers("console_errors")
+        for pattern in marker.args
+    ]
+    unexpected = [p for p in problems if not any(e.search(p) for e in expected)]
+    assert not unexpected, "the page reported errors:\n" + "\n".join(unexpected)

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.db import models
 
 from accounts.tenancy import TenantModel, TenantQuerySet
-from warmup_site.crypto import EncryptedTextField
 
 
 class Account(models.Model):
@@ -59,27 +58,98 @@ class Membership(TenantModel):
         return self.role in MANAGE_ROLES
 
 
-class ApiToken(TenantModel):
-    """The API credential of one membership: it acts as that user, in that account.
+# Keys start with a prefix that says which kind of credential they are, so that authentication
+# looks in one table with one indexed query, and so that a key pasted into a ticket or found by
+# a secret scanner is recognisable. Keys made before the prefixes existed have none; they are
+# customer tokens (see accounts.selectors.credential_get).
+API_TOKEN_PREFIX = "wua_"
+PIPELINE_KEY_PREFIX = "wup_"
+# How many leading characters of a key are kept in clear, to recognise it in lists.
+SHOWN_PREFIX_LENGTH = 12
 
-    The key is looked up by its SHA-256 (unique index) and kept Fernet-encrypted so that
-    POST /api/v1/auth/token/ can hand the same key back to a user who proves their password.
+
+def key_digest(key: str) -> str:
+    """The SHA-256 of a key, hex. Keys are 256-bit random strings, so a fast hash is enough:
+    there is nothing to brute-force that a slow password hash would protect."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+class ApiToken(TenantModel):
+    """A customer's API token: it acts as one membership's user, in that account, with that role.
+
+    Only the SHA-256 of the key is stored (unique index, the lookup); the key itself is shown
+    once, when the token is created, and cannot be recovered. A membership may hold several
+    tokens (one per script or server), each with a name.
     """
 
     tenant_field = "membership__account"
 
-    membership = models.OneToOneField(
-        Membership, on_delete=models.CASCADE, related_name="api_token"
-    )
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'mta-1'.")
     key_hash = models.CharField(max_length=64, unique=True)
-    key_encrypted = EncryptedTextField()
-    prefix = models.CharField(max_length=8, help_text="First characters, to recognise the key.")
+    prefix = models.CharField(
+        max_length=SHOWN_PREFIX_LENGTH, help_text="First characters, to recognise the key."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "API token"
+
     def __str__(self) -> str:
-        return f"{self.prefix}… ({self.membership})"
+        return f"{self.name} ({self.prefix}…, {self.membership})"
 
     @staticmethod
     def hash_key(key: str) -> str:
-        return hashlib.sha256(key.encode("utf-8")).hexdigest()
+        return key_digest(key)
+
+
+class PipelineCredential(models.Model):
+    """The sending pipeline's credential (an MTA serving every account), managed by operators.
+
+    It may ask for routes and report delivery events for any account: the account is found from
+    each request's sender domain. It acts for no user and no account otherwise. Only the
+    SHA-256 of the key is stored; revoking keeps the row (who made it, when it was last used).
+    """
+
+    name = models.CharField(max_length=100, help_text="Which pipeline holds it, e.g. 'mta-eu-1'.")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(
+        max_length=SHOWN_PREFIX_LENGTH, help_text="First characters, to recognise the key."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # A name says which pipeline holds the credential; a revoked one frees its name.
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="pipelinecredential_unique_active_name",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

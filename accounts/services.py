@@ -9,8 +9,18 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import Account, ApiToken, Membership, Role
-from warmup_site import crypto
+from accounts import selectors
+from accounts.models import (
+    API_TOKEN_PREFIX,
+    PIPELINE_KEY_PREFIX,
+    SHOWN_PREFIX_LENGTH,
+    Account,
+    ApiToken,
+    Membership,
+    PipelineCredential,
+    Role,
+    key_digest,
+)
 from warmup_site.errors import ApplicationError
 
 OPERATORS_GROUP = "Operators"
@@ -25,8 +35,8 @@ OPERATED_APPS = (
     "django_q",
     "authtoken",
 )
-# A used token's last_used_at is written at most this often, so that API traffic does not turn
-# every request into a write.
+# A used token's (or pipeline credential's) last_used_at is written at most this often, so that
+# API traffic does not turn every request into a write.
 TOKEN_TOUCH_INTERVAL = timezone.timedelta(minutes=1)
 
 
@@ -99,41 +109,101 @@ def operators_group_sync() -> Group:
     return group
 
 
-# --- API tokens -------------------------------------------------------------------------------
+# --- API tokens and pipeline credentials -------------------------------------------------------
+
+TOKEN_NAME_MAX = 100
+DEFAULT_TOKEN_NAME = "API token"
 
 
-def _new_key() -> str:
-    return secrets.token_urlsafe(30)
+def _new_key(prefix: str) -> str:
+    return prefix + secrets.token_urlsafe(32)
 
 
-def api_token_issue(*, membership: Membership) -> str:
-    """The membership's API key, created on first use. Returns the plaintext key."""
-    token = ApiToken.objects.filter(membership=membership).first()
-    if token is not None:
-        return crypto.decrypt(token.key_encrypted)
-    return api_token_regenerate(membership=membership)
+def _clean_name(name: str, *, field: str = "name") -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ApplicationError("Give the token a name (what it is for, e.g. 'mta-1').", field=field)
+    if len(name) > TOKEN_NAME_MAX:
+        raise ApplicationError(
+            f"A token name has at most {TOKEN_NAME_MAX} characters.", field=field
+        )
+    return name
 
 
-@transaction.atomic
-def api_token_regenerate(*, membership: Membership) -> str:
-    """Replace the membership's key; the old one stops working at once."""
-    key = _new_key()
-    ApiToken.objects.update_or_create(
+def api_token_create(*, membership: Membership, name: str) -> tuple[ApiToken, str]:
+    """A new token for the membership; returns it and its key. The key is not stored (only its
+    SHA-256): show it to the person now, it cannot be recovered later."""
+    key = _new_key(API_TOKEN_PREFIX)
+    token = ApiToken.objects.create(
         membership=membership,
-        defaults={
-            "key_hash": ApiToken.hash_key(key),
-            "key_encrypted": crypto.encrypt(key),
-            "prefix": key[:6],
-            "created_at": timezone.now(),
-            "last_used_at": None,
-        },
+        name=_clean_name(name),
+        key_hash=key_digest(key),
+        prefix=key[:SHOWN_PREFIX_LENGTH],
     )
-    return key
+    return token, key
+
+
+def api_token_issue(*, membership: Membership, name: str = DEFAULT_TOKEN_NAME) -> str:
+    """A new token for the membership (create_account, POST /api/v1/auth/token/); its key."""
+    return api_token_create(membership=membership, name=name)[1]
+
+
+def api_token_revoke(*, token: ApiToken) -> None:
+    """Delete the token. This process stops accepting it at once; other processes within
+    WARMUP_TOKEN_CACHE_SECONDS (their authentication cache)."""
+    ApiToken.objects.filter(pk=token.pk).delete()
+    selectors.credential_cache_forget(key_hash=token.key_hash)
+
+
+def _touch(model, credential) -> None:
+    """Record that a credential was used, at most once a TOKEN_TOUCH_INTERVAL per credential.
+
+    Every API request authenticates; writing on each one made authentication a third of the
+    routing endpoint's cost. The in-memory value (the cached credential) skips the write inside
+    the interval; the conditional UPDATE keeps other processes from writing it again.
+    """
+    now = timezone.now()
+    if credential.last_used_at and now - credential.last_used_at < TOKEN_TOUCH_INTERVAL:
+        return
+    model.objects.filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - TOKEN_TOUCH_INTERVAL),
+        pk=credential.pk,
+    ).update(last_used_at=now)
+    credential.last_used_at = now
 
 
 def api_token_touch(*, token: ApiToken) -> None:
-    now = timezone.now()
-    if token.last_used_at and now - token.last_used_at < TOKEN_TOUCH_INTERVAL:
-        return
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    token.last_used_at = now
+    _touch(ApiToken, token)
+
+
+def pipeline_credential_create(*, name: str, created_by=None) -> tuple[PipelineCredential, str]:
+    """A new credential for a sending pipeline (operators only); returns it and its key, which
+    is not stored and cannot be shown again."""
+    name = _clean_name(name)
+    if PipelineCredential.objects.filter(name=name, revoked_at__isnull=True).exists():
+        raise ApplicationError(
+            f"An active pipeline credential named {name!r} exists; revoke it first or pick "
+            "another name.",
+            field="name",
+        )
+    key = _new_key(PIPELINE_KEY_PREFIX)
+    credential = PipelineCredential.objects.create(
+        name=name,
+        key_hash=key_digest(key),
+        prefix=key[:SHOWN_PREFIX_LENGTH],
+        created_by=created_by if created_by is not None and created_by.pk else None,
+    )
+    return credential, key
+
+
+def pipeline_credential_revoke(*, credential: PipelineCredential, actor=None) -> None:
+    """Stop the credential (kept for the record). This process at once; others within
+    WARMUP_TOKEN_CACHE_SECONDS."""
+    PipelineCredential.objects.filter(pk=credential.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=actor
+    )
+    selectors.credential_cache_forget(key_hash=credential.key_hash)
+
+
+def pipeline_credential_touch(*, credential: PipelineCredential) -> None:
+    _touch(PipelineCredential, credential)

@@ -19,5 +19,10 @@ urlpatterns = [
     ),
     path("account/", views.account_settings, name="account_settings"),
     path("account/switch/", views.account_switch, name="account_switch"),
-    path("account/api-token/", views.api_token_regenerate, name="api_token_regenerate"),
+    path("account/api-tokens/", views.api_token_create, name="api_token_create"),
+    path(
+        "account/api-tokens/<int:token_id>/revoke/",
+        views.api_token_revoke,
+        name="api_token_revoke",
+    ),
 ]

@@ -3,13 +3,15 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts import services
-from accounts.models import Account, Membership
+from accounts import selectors, services
+from accounts.models import Account, ApiToken, Membership
 from accounts.selectors import SESSION_ACCOUNT_KEY, current_membership
+from warmup_site.errors import ApplicationError
 
 
 def membership_required(view):
@@ -69,33 +71,66 @@ def account_switch(request):
     return redirect(target)
 
 
-@membership_required
-def account_settings(request):
+def _settings_page(request, *, new_token=None, new_key=None, error=None, status=200):
     members = (
         Membership.objects.for_account(request.account)
         .select_related("user")
         .order_by("user__username")
     )
-    token = getattr(request.membership, "api_token", None)
-    return render(
+    tokens = selectors.api_token_list(membership=request.membership)
+    others = (
+        [
+            t
+            for t in selectors.api_token_list_for_account(account=request.account)
+            if t.membership_id != request.membership.pk
+        ]
+        if request.membership.can_manage
+        else []
+    )
+    response = render(
         request,
         "accounts/settings.html",
-        {"members": members, "token": token, "new_key": None},
+        {
+            "members": members,
+            "tokens": tokens,
+            "other_tokens": others,
+            "new_token": new_token,
+            "new_key": new_key,
+            "error": error,
+        },
+        status=status,
     )
+    # A page that shows a new key must not be kept by the browser or any cache on the way.
+    add_never_cache_headers(response)
+    return response
+
+
+@membership_required
+def account_settings(request):
+    return _settings_page(request)
 
 
 @membership_required
 @require_POST
-def api_token_regenerate(request):
-    key = services.api_token_regenerate(membership=request.membership)
-    members = (
-        Membership.objects.for_account(request.account)
-        .select_related("user")
-        .order_by("user__username")
-    )
-    # The new key is rendered once, in this response, and never again.
-    return render(
-        request,
-        "accounts/settings.html",
-        {"members": members, "token": request.membership.api_token, "new_key": key},
-    )
+def api_token_create(request):
+    """A new token for the person's own membership, acting with their role; shown once."""
+    try:
+        token, key = services.api_token_create(
+            membership=request.membership, name=request.POST.get("name", "")
+        )
+    except ApplicationError as exc:
+        return _settings_page(request, error=exc, status=400)
+    return _settings_page(request, new_token=token, new_key=key)
+
+
+@membership_required
+@require_POST
+def api_token_revoke(request, token_id: int):
+    """Revoke one of your tokens; owners and admins may revoke any token of the account."""
+    tokens = ApiToken.objects.for_account(request.account)
+    if not request.membership.can_manage:
+        tokens = tokens.filter(membership=request.membership)
+    token = get_object_or_404(tokens, pk=token_id)
+    services.api_token_revoke(token=token)
+    messages.success(request, f"Token {token.name!r} ({token.prefix}…) revoked.")
+    return redirect("account_settings")

@@ -9,8 +9,9 @@ and EMPTIES ITS EVENT AND IP TABLES. Serves the app with gunicorn on a free port
 in 18000-18099 (DEBUG=false, fresh SECRET_KEY and encryption key) and posts pre-built batches
 from CLIENTS processes over keep-alive connections: every batch holds 1,000 events (delivered,
 deferred with Gmail's and Yahoo's real throttling replies, bounced with 5.1.1, complaints) for
-the account's IPs and one address that is not ours; one batch in five is sent a second time
-and must be ignored.
+the account's IPs and one address that is not ours, each event with its own timestamp (one
+every 15 ms over the hour before the run) and its own reply text (a queue id in it, as real
+replies have); one batch in five is sent a second time and must be ignored.
 
 Figure: events received per second, duplicates included, and new events stored per second.
 Goal: at least 20,000 new events stored per second. For scale, the floor measured in the same
@@ -26,6 +27,7 @@ import multiprocessing
 import os
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -45,6 +47,7 @@ from django.utils import timezone  # noqa: E402
 
 from accounts import services as account_services  # noqa: E402
 from accounts.models import Account  # noqa: E402
+from domains import services as domain_services  # noqa: E402
 from ips import services  # noqa: E402
 from ips.models import (  # noqa: E402
     DeliveryEvent,
@@ -55,17 +58,18 @@ IPS = ["203.0.113.3", "2001:db8::3"]
 NOT_OURS = "198.51.100.250"
 RECIPIENT_DOMAINS = ["gmail.com", "outlook.com", "yahoo.com", "icloud.com", "gmx.de"]
 # (type, SMTP code, enhanced status, reply, recipient domain: None for any); the throttling
-# replies go to the provider whose rule they match.
+# replies go to the provider whose rule they match. Each reply ends with a per-message part
+# ({q}: a queue id), as real replies do, so that no two events of a batch share a reply text.
 KINDS = [
-    ("delivered", 250, "2.0.0", "250 2.0.0 OK 1700000000 a1si123456qkb.12 - gsmtp", None),
-    ("delivered", 250, "2.0.0", "250 2.0.0 OK", None),
-    ("delivered", 250, "", "250 OK id=1rAbCd-000123-XY", None),
+    ("delivered", 250, "2.0.0", "250 2.0.0 OK  1700000000 {q}.12 - gsmtp", None),
+    ("delivered", 250, "2.0.0", "250 2.0.0 OK: queued as {q}", None),
+    ("delivered", 250, "", "250 OK id=1rAbCd-{q}-XY", None),
     (
         "deferred",
         421,
         "4.7.28",
         "421-4.7.28 [203.0.113.3      15] Our system has detected an unusual rate of "
-        "unsolicited mail originating from your IP address.",
+        "unsolicited mail originating from your IP address. {q} - gsmtp",
         "gmail.com",
     ),
     (
@@ -73,19 +77,21 @@ KINDS = [
         421,
         "4.7.0",
         "421 4.7.0 [TSS04] Messages from 203.0.113.3 temporarily deferred due to unexpected "
-        "volume or user complaints - 4.16.55.1",
+        "volume or user complaints - 4.16.55.1; {q}",
         "yahoo.com",
     ),
     (
         "bounced",
         550,
         "5.1.1",
-        "550-5.1.1 The email account that you tried to reach does not exist.",
+        "550-5.1.1 The email account that you tried to reach does not exist. {q} - gsmtp",
         None,
     ),
     ("complaint", None, "", "", None),
-    ("delivered", 250, "2.0.0", "250 2.0.0 OK", None),
+    ("delivered", 250, "2.0.0", "250 2.0.0 Ok: queued as {q}", None),
 ]
+# Events spread over the hour before the run, one every 15 ms: each has its own timestamp.
+SPACING = timedelta(milliseconds=15)
 
 
 def setup() -> str:
@@ -95,17 +101,20 @@ def setup() -> str:
         name="Bench Sender", owner_username="bench", password="bench-password-1"
     )
     account = Account.objects.get(slug="bench-sender")
+    # The sender domain is the account's own, as a customer token requires.
+    domain_services.domain_create(account=account, name="bench.example")
     pool = services.ip_pool_create(name="bench", account=account)
     for address in IPS:
         services.ip_create(pool=pool, address=address, warm=True, check=False)
     return token
 
 
-def batch(number: int, stamp: str) -> bytes:
+def batch(number: int, start: datetime) -> bytes:
     events = []
     for n in range(1000):
         kind, code, status, reply, domain = KINDS[n % len(KINDS)]
         domain = domain or RECIPIENT_DOMAINS[n % len(RECIPIENT_DOMAINS)]
+        sequence = number * 1000 + n
         events.append(
             {
                 "id": f"msg-{number}-{n}",
@@ -115,8 +124,8 @@ def batch(number: int, stamp: str) -> bytes:
                 "recipient": f"user{number}.{n}@{domain}",
                 "smtp_code": code,
                 "enhanced_status": status,
-                "response": reply,
-                "timestamp": stamp,
+                "response": reply.format(q=f"a{sequence:08x}si{n:04d}qkb"),
+                "timestamp": (start + sequence * SPACING).isoformat(),
             }
         )
     return json.dumps({"events": events}).encode()
@@ -170,11 +179,12 @@ def main() -> None:
 
     require_database()
     token = setup()
-    stamp = timezone.now().isoformat()
-    bodies = [batch(n, stamp) for n in range(args.batches)]
+    # Spread over the hour before now (the API refuses timestamps in the future).
+    start = timezone.now() - (args.batches + 8) * 1000 * SPACING
+    bodies = [batch(n, start) for n in range(args.batches)]
     resent = bodies[::5]  # one batch in five, sent again after its first copy
     plan = bodies[: len(bodies) // 2] + resent + bodies[len(bodies) // 2 :]
-    warmup = [batch(n, stamp) for n in range(args.batches, args.batches + 8)]
+    warmup = [batch(n, start) for n in range(args.batches, args.batches + 8)]
     with Gunicorn(workers=args.workers) as server:
         run(server.port, token, "/bench/bare-auth/", warmup, args.clients)
         floor_time, _, _ = run(server.port, token, "/bench/bare-auth/", plan, args.clients)

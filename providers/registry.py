@@ -8,6 +8,7 @@ delays a reclassification; no cap, counter or decision depends on this snapshot 
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from providers.models import OTHER, MailboxProvider
 
@@ -71,3 +72,28 @@ def get_registry() -> Registry:
 def invalidate() -> None:
     global _cached
     _cached = None
+    _mx.clear()
+
+
+# MX sets of recipient domains read from the cache table (RecipientDomain), kept per process
+# for at most REGISTRY_TTL and never past the row's own expiry. The routing API classifies the
+# domains of every request: without this, a company domain cost a query on every request — as
+# much as the routing claim itself. Like the snapshot above, an operator's edit of a cached
+# row reaches other processes within a minute; the provider is still derived on read, so a
+# registry edit applies with the snapshot.
+_mx: dict[str, tuple[datetime, str, tuple[str, ...]]] = {}
+_MX_MAX_ENTRIES = 100_000
+
+
+def mx_remembered(domain: str, now: datetime) -> tuple[str, tuple[str, ...]] | None:
+    """(source, mx_hosts) of a domain read from the cache table recently, or None."""
+    entry = _mx.get(domain)
+    if entry is None or entry[0] <= now:
+        return None
+    return entry[1], entry[2]
+
+
+def mx_remember(domain: str, source: str, hosts, *, expires_at: datetime, now: datetime) -> None:
+    if len(_mx) >= _MX_MAX_ENTRIES:
+        _mx.clear()
+    _mx[domain] = (min(expires_at, now + timedelta(seconds=REGISTRY_TTL)), source, tuple(hosts))

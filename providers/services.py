@@ -83,8 +83,18 @@ def domains_classify(*, domains: Iterable[str]) -> dict[str, Classification]:
         else:
             unknown.append(domain)
 
-    for start in range(0, len(unknown), CHUNK):
-        for domain, source, hosts in _cached_rows(unknown[start : start + CHUNK], now):
+    unread = []
+    for domain in unknown:
+        remembered = registry_module.mx_remembered(domain, now)
+        if remembered is None:
+            unread.append(domain)
+            continue
+        source, hosts = remembered
+        provider = registry.provider_for_mx(hosts) if hosts else OTHER
+        results[domain] = Classification(domain, provider, source, hosts)
+    for start in range(0, len(unread), CHUNK):
+        for domain, source, hosts, expires_at in _cached_rows(unread[start : start + CHUNK], now):
+            registry_module.mx_remember(domain, source, hosts, expires_at=expires_at, now=now)
             provider = registry.provider_for_mx(hosts) if hosts else OTHER
             results[domain] = Classification(domain, provider, source, tuple(hosts))
 
@@ -107,11 +117,16 @@ def domains_classify(*, domains: Iterable[str]) -> dict[str, Classification]:
             )
         )
     _upsert(facts)
+    for fact in facts:
+        registry_module.mx_remember(
+            fact.domain, fact.source, fact.mx_hosts, expires_at=fact.expires_at, now=now
+        )
     return results
 
 
-def _cached_rows(domains: list[str], now: datetime) -> list[tuple[str, str, list]]:
-    """(domain, source, mx_hosts) of the fresh cache rows of these domains, in one query.
+def _cached_rows(domains: list[str], now: datetime) -> list[tuple[str, str, list, datetime]]:
+    """(domain, source, mx_hosts, expires_at) of the fresh cache rows of these domains, in one
+    query.
 
     The routing API classifies a few domains per request, so this runs for most requests: it
     is a prepared statement on PostgreSQL (warmup_site/db.py), where compiling the equivalent
@@ -120,12 +135,15 @@ def _cached_rows(domains: list[str], now: datetime) -> list[tuple[str, str, list
     quote = connection.ops.quote_name
     table = quote(RecipientDomain._meta.db_table)
     params: dict = {"now": connection.ops.adapt_datetimefield_value(now)}
-    select = f"SELECT domain, source, mx_hosts FROM {table} WHERE expires_at > %(now)s AND domain "
+    select = (
+        f"SELECT domain, source, mx_hosts, expires_at FROM {table} "
+        "WHERE expires_at > %(now)s AND domain "
+    )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             params["domains"] = domains
             db.execute(
-                cursor, select + "= ANY(%(domains)s)", params, name="warmup_recipient_domains"
+                cursor, select + "= ANY(%(domains)s)", params, name="warmup_recipient_domains_2"
             )
         else:
             names = []
@@ -134,11 +152,19 @@ def _cached_rows(domains: list[str], now: datetime) -> list[tuple[str, str, list
                 names.append(f"%(d{index})s")
             cursor.execute(select + f"IN ({', '.join(names)})", params)
         rows = cursor.fetchall()
-    # mx_hosts is JSON: text from the driver, decoded here as JSONField would.
-    return [
-        (domain, source, json.loads(hosts) if isinstance(hosts, str) else hosts)
-        for domain, source, hosts in rows
-    ]
+    # mx_hosts is JSON: text from the driver, decoded here as JSONField would; expires_at as
+    # the ORM would convert it (SQLite returns text).
+    field = RecipientDomain._meta.get_field("expires_at")
+    col = field.get_col(RecipientDomain._meta.db_table)
+    converters = connection.ops.get_db_converters(col)
+    result = []
+    for domain, source, hosts, expires_at in rows:
+        for converter in converters:
+            expires_at = converter(expires_at, col, connection)
+        result.append(
+            (domain, source, json.loads(hosts) if isinstance(hosts, str) else hosts, expires_at)
+        )
+    return result
 
 
 def _upsert(rows: Sequence[RecipientDomain]) -> None:

@@ -1,11 +1,13 @@
 """Shared pieces of the REST API: the error format and the account-scoped view base."""
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from warmup_site import outage
 from warmup_site.errors import ApplicationError, RateLimited
 
 
@@ -34,8 +36,30 @@ def exception_handler(exc, context):
     """Every error answers `{"message": ..., "field": ...}` (plus DRF's own keys).
 
     `message` is one sentence for a person; `field` names the input that caused it, with list
-    positions ("events[3].type"), or null.
+    positions ("events[3].type"), or null. Three failures that are not the view's own also get
+    this shape instead of Django's HTML pages: a body over the size limit (413), input nested
+    so deeply that Python's recursion limit is hit anywhere on its way (400), and a database
+    outage (503 with Retry-After).
     """
+    if outage.is_database_outage(exc):
+        return Response(outage.PAYLOAD, status=503, headers=outage.HEADERS)
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        _discard_body(context["request"])
+        return Response(
+            {
+                "message": f"The request body is larger than the limit of {limit:,} bytes "
+                f"({limit / 1048576:g} MiB, WARMUP_MAX_REQUEST_BYTES). Send fewer items per "
+                "request.",
+                "field": None,
+                "limit_bytes": limit,
+            },
+            status=413,
+        )
+    if isinstance(exc, RecursionError):
+        return Response(
+            {"message": "The request body is nested too deeply.", "field": None}, status=400
+        )
     if isinstance(exc, ApplicationError):
         response = Response(
             {"message": exc.message, "field": exc.field, **exc.extra}, status=exc.status_code
@@ -57,6 +81,29 @@ def exception_handler(exc, context):
     elif isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"message": str(response.data["detail"]), "field": None, **response.data}
     return response
+
+
+# Read and drop at most this much of a refused body (see _discard_body); beyond it the
+# connection is simply closed.
+DISCARD_AT_MOST = 64 * 1024 * 1024
+
+
+def _discard_body(request) -> None:
+    """Read the rest of a body we refuse, so that the client gets to read our 413.
+
+    A server that answers and closes while the client is still sending makes the kernel reset
+    the connection, and most HTTP clients then report a broken pipe instead of the answer.
+    """
+    django_request = getattr(request, "_request", request)
+    remaining = DISCARD_AT_MOST
+    try:
+        while remaining > 0:
+            chunk = django_request.read(min(65536, remaining))
+            if not chunk:
+                return
+            remaining -= len(chunk)
+    except OSError:
+        return  # the client went away: nothing to answer
 
 
 class AccountScopedViewSet(viewsets.GenericViewSet):

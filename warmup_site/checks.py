@@ -9,18 +9,55 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
-from warmup_site import crypto, dns
+from warmup_site import client_ip, crypto, dns
+
+SECRET_KEY_HINT = (
+    "Set SECRET_KEY to a long random value, e.g. the output of "
+    "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+)
+# Django's own deployment check (security.W009) asks the same of a key; here it is an error,
+# because a guessable key lets anyone forge sessions, password-reset links and signed values.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5
 
 
 @register(Tags.security)
 def check_secret_key(app_configs, **kwargs):
-    if not settings.DEBUG and settings.SECRET_KEY_MISSING:
+    if settings.DEBUG:
+        return []
+    if settings.SECRET_KEY_MISSING:
+        return [
+            Error("SECRET_KEY is not set and DEBUG is off.", hint=SECRET_KEY_HINT, id="warmup.E001")
+        ]
+    key = settings.SECRET_KEY
+    problem = None
+    if key == settings.DEV_SECRET_KEY:
+        problem = "is the published development key"
+    elif key.startswith("django-insecure"):
+        problem = "is one of Django's generated development keys (django-insecure-…)"
+    elif len(key) < SECRET_KEY_MIN_LENGTH:
+        problem = f"has {len(key)} characters; it needs at least {SECRET_KEY_MIN_LENGTH}"
+    elif len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        problem = (
+            f"uses only {len(set(key))} different characters; it needs at least "
+            f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS}"
+        )
+    if problem:
+        return [Error(f"SECRET_KEY {problem}.", hint=SECRET_KEY_HINT, id="warmup.E010")]
+    return []
+
+
+@register(Tags.security)
+def check_trusted_proxies(app_configs, **kwargs):
+    try:
+        client_ip.parse_networks(settings.WARMUP_TRUSTED_PROXIES)
+    except ValueError as exc:
         return [
             Error(
-                "SECRET_KEY is not set and DEBUG is off.",
-                hint="Set SECRET_KEY to a long random value, e.g. the output of "
-                "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`.",
-                id="warmup.E001",
+                f"WARMUP_TRUSTED_PROXIES: {exc}.",
+                hint="Comma-separated addresses or networks of your reverse proxies, e.g. "
+                "'127.0.0.1, 10.0.0.0/8, ::1'.",
+                id="warmup.E011",
             )
         ]
     return []

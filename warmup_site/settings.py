@@ -9,9 +9,11 @@ without real values, and the WSGI application refuses to start unless DEBUG was 
 import os
 import tempfile
 import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 from warmup_site.env import env_bool, env_float, env_int, env_int_list, env_list, env_str
 
@@ -46,6 +48,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
+    "axes",
+    "csp",
     "warmup_site",
     "accounts",
     "providers",
@@ -57,12 +61,17 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "warmup_site.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A database outage answers 503 with Retry-After, not a 500 (warmup_site/outage.py).
+    "warmup_site.outage.DatabaseOutageMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "warmup_site.urls"
@@ -92,8 +101,15 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+        # A kept connection is checked before the first query of each request, so a database
+        # restart costs no request a stale-connection error (warmup_site/postgresql/base.py:
+        # without a round trip).
+        conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The same backend with a health check that costs no round trip (warmup_site/postgresql).
+    DATABASES["default"]["ENGINE"] = "warmup_site.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while the scheduler writes; the busy timeout makes writers
     # queue instead of failing with "database is locked"; IMMEDIATE takes the write lock at the
@@ -115,6 +131,27 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Login lockout (django-axes) ----------------------------------------------------------------
+# The login page, the admin's and POST /api/v1/auth/token/ lock a username, and a client
+# address, after this many failures within the cool-off; kept in the database (works across
+# workers and hosts without Redis). Operators lift a lock early with
+# `manage.py axes_reset_username USERNAME` or `axes_reset_ip ADDRESS` (docs/operations.md).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("WARMUP_LOGIN_LOCKOUT", True)
+AXES_FAILURE_LIMIT = env_int("WARMUP_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("WARMUP_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+# By username (any address) and by address (any username): each is locked on its own.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Attempts during a lockout do not extend it, so the time the message gives is when it ends.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "warmup_site.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -149,6 +186,43 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if env_bool("SECURE_PROXY_SSL", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind TLS (docs/configuration.md): redirect plain HTTP to HTTPS and ask browsers to use HTTPS
+# only (HSTS). Off by default: a deployment without TLS would lock itself out.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Addresses (or networks) of our own reverse proxies: only they are believed about the client's
+# address (X-Forwarded-For), for throttling and the login lockout (warmup_site/client_ip.py).
+WARMUP_TRUSTED_PROXIES = env_list("WARMUP_TRUSTED_PROXIES")
+
+# Content-Security-Policy (django-csp): scripts, styles, images and fonts from our own origin
+# only — pages, the admin, Swagger UI (its start-up script is a separate file, see urls.py) and
+# plotly charts (vendored, like every asset). No inline script can run. Inline styles are
+# allowed: plotly.js adds a <style> element of its own when it loads (plotly.js issue #2355)
+# and sets style attributes, as Swagger UI does; styles cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Django's error reports (and the DEBUG error page) hide credentials inside URL settings too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "warmup_site.debug.ExceptionReporterFilter"
+
+# The largest request body accepted (bytes): a documented batch of 10,000 delivery events with
+# long SMTP replies (a realistic one is about 2.9 MB). Larger bodies get a JSON 413.
+WARMUP_MAX_REQUEST_BYTES = env_int("WARMUP_MAX_REQUEST_BYTES", 10 * 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = WARMUP_MAX_REQUEST_BYTES
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
@@ -163,6 +237,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.IsAccountMember"],
+    "DEFAULT_PARSER_CLASSES": [
+        "warmup_site.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -190,7 +269,9 @@ SPECTACULAR_SETTINGS = {
 
 # --- Scheduler (django-q2) ------------------------------------------------------------------------
 Q_CLUSTER = {
-    "name": "warmup",
+    # The queue's name (its Redis keys start with django_q:<name>:): installations, or test
+    # runs, that share one Redis need different names.
+    "name": env_str("WARMUP_Q_NAME", "warmup"),
     "workers": env_int("WARMUP_Q_WORKERS", 2, minimum=1),
     "timeout": 600,
     "retry": 720,
@@ -198,6 +279,9 @@ Q_CLUSTER = {
     "catch_up": False,  # our jobs catch up themselves, keyed by date
     "save_limit": 1000,
     "label": "Task queue",
+    # A qcluster started with Q_CLUSTER_NAME=<name> serves a queue of its own, for tasks sent
+    # with async_task(..., cluster=<name>) (django-q2 needs this key to be present for it).
+    "ALT_CLUSTERS": {},
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
@@ -227,6 +311,9 @@ WARMUP_DNSBL_ZONES = env_list(
     "WARMUP_DNSBL_ZONES", "zen.spamhaus.org,bl.spamcop.net,b.barracudacentral.org"
 )
 WARMUP_IP_RECHECK_HOURS = env_int("WARMUP_IP_RECHECK_HOURS", 6, minimum=1)
+# API authentication keeps digest → credential per process this long (0: never); a revoked
+# token stops working in other processes within it (accounts/selectors.py).
+WARMUP_TOKEN_CACHE_SECONDS = env_int("WARMUP_TOKEN_CACHE_SECONDS", 5, minimum=0)
 # Routing keeps each account's pool and IP configuration per process this long (0: never);
 # caps, suspensions and readiness are checked by every claim regardless (ips/services/routing.py).
 WARMUP_ROUTING_CACHE_SECONDS = env_int("WARMUP_ROUTING_CACHE_SECONDS", 5, minimum=0)
@@ -281,5 +368,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # django-axes logs every login at INFO; failures and lockouts are WARNING.
+        "axes": {"level": "WARNING"},
+    },
 }

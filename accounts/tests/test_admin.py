@@ -26,13 +26,11 @@ def test_it_scopes_non_operator_staff_to_their_accounts(client, account, other_a
     assert Account.objects.for_user(staff).count() == 1
 
 
-def test_it_never_renders_an_api_key_in_the_admin(operator_client, owner_api, owner):
-    key = services.api_token_issue(membership=owner.memberships.get())
-    token = owner.memberships.get().api_token
+def test_it_never_renders_an_api_key_in_the_admin(operator_client, owner):
+    token, key = services.api_token_create(membership=owner.memberships.get(), name="mta-1")
 
     listing = operator_client.get("/admin/accounts/apitoken/").content.decode()
     detail = operator_client.get(f"/admin/accounts/apitoken/{token.pk}/change/").content.decode()
 
     assert key not in listing and key not in detail
-    assert token.key_encrypted not in detail
-    assert token.prefix in listing
+    assert token.prefix in listing and "mta-1" in listing

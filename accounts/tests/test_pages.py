@@ -102,14 +102,18 @@ def test_it_lists_only_the_members_of_the_current_account(
 
 
 def test_it_shows_a_new_api_token_once(owner_client, owner):
-    response = owner_client.post("/account/api-token/")
+    response = owner_client.post("/account/api-tokens/", {"name": "mta-1"})
 
     body = response.content.decode()
     token = ApiToken.objects.get(membership__user=owner)
     new_key = body.split('id="new-token" class="secret">')[1].split("<")[0]
     assert ApiToken.hash_key(new_key) == token.key_hash
-    assert new_key not in owner_client.get("/account/").content.decode()
-    assert f"{token.prefix}…" in owner_client.get("/account/").content.decode()
+    assert token.name == "mta-1"
+    assert "no-store" in response["Cache-Control"]
+    listing = owner_client.get("/account/")
+    assert new_key not in listing.content.decode()
+    assert f"{token.prefix}…" in listing.content.decode()
+    assert "mta-1" in listing.content.decode()
 
 
 def test_it_changes_the_password(owner_client, owner, password):

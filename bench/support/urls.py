@@ -1,11 +1,11 @@
-"""The production URLs plus two floors for the API's throughput, served by the same server,
+"""The production URLs plus the floor for the API's throughput, served by the same server,
 middleware and JSON parsing:
 
 * /bench/bare/ — a DRF POST endpoint with no authentication that parses the body and answers a
-  constant: the least any DRF endpoint does;
+  constant: the least any DRF endpoint does; the floor bench/routes.py compares with;
 * /bench/bare-auth/ — the same with the project's default DRF authentication and permission
-  (API token looked up in the database, account membership): the least every endpoint of this
-  API does before its own work starts.
+  (the API token, from the per-process cache or the database, and the account membership):
+  what authentication costs, printed for reference, and the events bench's scale.
 """
 
 from django.urls import path

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from providers import registry as registry_module
 from providers import services
 from providers.models import MailboxProvider, RecipientDomain
 from providers.tasks import refresh_classifications
@@ -202,3 +203,42 @@ def test_it_refresh_task_summarises_its_work(dns_server, db):
         "re-resolved 0 expired recipient domains in 0 batches; 0 kept their MX set after a "
         "DNS failure"
     )
+
+
+def test_it_reads_a_cached_domain_from_the_table_at_most_once_a_minute(
+    dns_server, db, django_assert_num_queries
+):
+    dns_server.add("corp.example", "MX", (10, "corp-example.mail.protection.outlook.com"))
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        classify("corp.example")  # resolved and stored
+    registry_module.invalidate()  # as another process: nothing remembered yet
+
+    with time_machine.travel(start + timedelta(seconds=1), tick=False):
+        with django_assert_num_queries(2):  # the registry snapshot, the cache row
+            assert classify("corp.example").provider == "microsoft"
+        with django_assert_num_queries(0):  # routing's every request: no query
+            assert classify("corp.example").provider == "microsoft"
+    # A minute on: the row again.
+    with (
+        time_machine.travel(start + timedelta(seconds=62), tick=False),
+        django_assert_num_queries(1),
+    ):
+        assert classify("corp.example").provider == "microsoft"
+
+
+def test_it_never_remembers_a_cache_row_past_its_expiry(dns_server, db):
+    dns_server.add("short.example", "MX", (10, "aspmx.l.google.com"))
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        classify("short.example")
+        RecipientDomain.objects.filter(domain="short.example").update(
+            expires_at=start + timedelta(seconds=20)
+        )
+        registry_module.invalidate()
+        classify("short.example")  # remembered until the row expires, in 20 s
+    dns_server.clear()
+    dns_server.add("short.example", "MX", (10, "short-example.mail.protection.outlook.com"))
+
+    with time_machine.travel(start + timedelta(seconds=21), tick=False):
+        assert classify("short.example").provider == "microsoft"

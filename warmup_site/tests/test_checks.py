@@ -94,3 +94,31 @@ def test_a_blank_variable_counts_as_unset(monkeypatch):
     assert env_str("DATABASE_URL", "sqlite:///db.sqlite3") == "sqlite:///db.sqlite3"
     monkeypatch.setenv("DATABASE_URL", " postgres://db/warmup ")
     assert env_str("DATABASE_URL", "sqlite:///db.sqlite3") == "postgres://db/warmup"
+
+
+@pytest.mark.parametrize(
+    ("key", "problem"),
+    [
+        ("dev-only-insecure-secret-key-do-not-use-in-production", "published development key"),
+        ("abc", "has 3 characters; it needs at least 50"),
+        ("django-insecure-" + "x1y2z3" * 9, "Django's generated development keys"),
+        ("abab" * 20, "uses only 2 different characters"),
+    ],
+)
+def test_it_refuses_a_weak_secret_key_in_production(settings, key, problem):
+    settings.DEBUG = False
+    settings.SECRET_KEY = key
+    settings.WARMUP_ENCRYPTION_KEYS = ["n4h6XKJ1AqA0hS0JmHnyGh7eSp1IxvF2wLq1u5Yzq7k="]
+
+    errors = [m for m in run_checks() if m.id == "warmup.E010"]
+
+    assert len(errors) == 1 and problem in errors[0].msg
+    assert errors[0].is_serious()
+
+
+def test_it_accepts_a_long_random_secret_key_in_production(settings):
+    settings.DEBUG = False
+    settings.SECRET_KEY = "q3Vb8-Zt0fLk2NwX9mYp4RsJd6HgA1cE7uTo5iKlQe_BvWnMxCzF"
+    settings.WARMUP_ENCRYPTION_KEYS = ["n4h6XKJ1AqA0hS0JmHnyGh7eSp1IxvF2wLq1u5Yzq7k="]
+
+    assert not [m for m in run_checks() if m.id in ("warmup.E001", "warmup.E010")]

@@ -4,8 +4,8 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
 
-from accounts import services
-from accounts.models import ApiToken
+from domains.models import DkimKey
+from domains.tests.factories import DomainFactory
 from warmup_site import crypto
 
 
@@ -35,15 +35,15 @@ def test_it_explains_a_secret_made_with_a_removed_key(settings):
         crypto.decrypt(ciphertext)
 
 
-def test_it_rotates_every_stored_secret_to_the_newest_key(settings, owner, capsys):
+def test_it_rotates_every_stored_secret_to_the_newest_key(settings, account, capsys):
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     settings.WARMUP_ENCRYPTION_KEYS = [old]
-    key = services.api_token_regenerate(membership=owner.memberships.get())
+    domain = DomainFactory(account=account)
+    private_pem = crypto.decrypt(DkimKey.objects.get(domain=domain).private_key)
 
     settings.WARMUP_ENCRYPTION_KEYS = [new, old]
     call_command("rotate_encryption_keys")
     settings.WARMUP_ENCRYPTION_KEYS = [new]  # the old key is gone now
 
-    token = ApiToken.objects.get()
-    assert crypto.decrypt(token.key_encrypted) == key
-    assert "accounts.ApiToken: 1 rows re-encrypted" in capsys.readouterr().out
+    assert crypto.decrypt(DkimKey.objects.get(domain=domain).private_key) == private_pem
+    assert "domains.DkimKey: 1 rows re-encrypted" in capsys.readouterr().out
