@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import groupby
+from operator import itemgetter
 
 from django.db.models import QuerySet
 
@@ -126,24 +128,25 @@ def subject_reputation(*, model, subject_id: int, days: int, today: date) -> lis
     )
     result: dict[str, ProviderSeries] = {}
     newest = None
-    for slug, name, *values in rows:
-        entry = result.get(slug)
-        if entry is None:
-            entry = result[slug] = ProviderSeries(slug, name, {f: [] for f in fields})
-            for rate in RATES:
-                entry.series[rate] = []
-            if is_domain:
-                entry.series["inbox_rate"] = []
-        row = dict(zip(fields, values, strict=True))
-        row["day"] = row["day"].isoformat()
-        for name_, value in row.items():
-            entry.series[name_].append(value)
+    # Columns are made by transposing each provider's rows (zip runs in C): 400 days × 11
+    # providers × 45 figures would cost tens of milliseconds appended one value at a time.
+    for slug, group in groupby(rows, key=itemgetter(0)):
+        group = list(group)
+        columns = list(zip(*group, strict=True))
+        series = {name: list(columns[i + 2]) for i, name in enumerate(fields)}
+        newest = max(newest, series["day"][-1]) if newest else series["day"][-1]
+        series["day"] = [day.isoformat() for day in series["day"]]
         for rate, (part, whole) in RATES.items():
-            entry.series[rate].append(_rate(row[part], row[whole]))
+            series[rate] = [_rate(a, b) for a, b in zip(series[part], series[whole], strict=True)]
         if is_domain:
-            placed = row["inbox"] + row["spam"] + row["missing"]
-            entry.series["inbox_rate"].append(_rate(row["inbox"], placed))
-        newest = max(newest, values[0]) if newest else values[0]
+            placed = [
+                i + s + m
+                for i, s, m in zip(series["inbox"], series["spam"], series["missing"], strict=True)
+            ]
+            series["inbox_rate"] = [
+                _rate(a, b) for a, b in zip(series["inbox"], placed, strict=True)
+            ]
+        result[slug] = ProviderSeries(slug, group[0][1], series)
     if newest is not None:
         for (
             slug,

@@ -160,7 +160,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "verbose_name": "feed connection",
-                "ordering": ["account__name", "kind"],
+                "ordering": ["kind", "pk"],
             },
         ),
         migrations.CreateModel(
@@ -591,7 +591,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "verbose_name": "webhook endpoint",
-                "ordering": ["account__name", "url"],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(

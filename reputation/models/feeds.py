@@ -77,7 +77,9 @@ class FeedConnection(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["account__name", "kind"]
+        # Not through the account: it is an outer join (operators' connections), and
+        # SELECT … FOR UPDATE (rotate_encryption_keys) refuses to lock one.
+        ordering = ["kind", "pk"]
         verbose_name = "feed connection"
         constraints = [
             models.UniqueConstraint(fields=["account", "kind"], name="feedconnection_unique_kind"),

@@ -127,7 +127,7 @@ class WebhookEndpoint(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["account__name", "url"]
+        ordering = ["created_at", "pk"]  # not through the nullable account (see FeedConnection)
         verbose_name = "webhook endpoint"
 
     def __str__(self) -> str:

@@ -519,7 +519,8 @@ def notifications_dispatch(*, now: datetime | None = None, limit: int = 500) -> 
     with transaction.atomic():
         queue = NotificationEvent.objects.filter(dispatched_at__isnull=True).order_by("created_at")
         if connection.features.has_select_for_update_skip_locked:
-            queue = queue.select_for_update(skip_locked=True)
+            # Only the events' rows: the account is an outer join (operators' events).
+            queue = queue.select_for_update(skip_locked=True, of=("self",))
         events = list(queue.select_related("account")[:limit])
         if not events:
             return summary
