@@ -23,11 +23,19 @@ from reputation.feeds.sandbox import (
     SANDBOX_CLIENT_SECRET,
     SANDBOX_REFRESH_TOKEN,
 )
-from reputation.models import DomainSnapshot, FeedConnection, IpSnapshot, SnapshotDay
+from reputation.models import (
+    DomainSnapshot,
+    FeedConnection,
+    IpSnapshot,
+    NotificationPreference,
+    SnapshotDay,
+)
 from reputation.services import feeds, notifications, snapshots
 
 DEMO_DAYS = 31
 DEMO_SNDS_KEY = "sandbox-snds-key-demo"
+# The demo users have no e-mail address; make run's console backend prints what goes here.
+DEMO_ALERTS = "alerts@demo-sender.example"
 
 
 def _connect(account: Account) -> list[FeedConnection]:
@@ -53,6 +61,8 @@ def load() -> list[str]:
     if account is None:
         return []
     connections = _connect(account)
+    if not NotificationPreference.objects.filter(account=account).exists():
+        notifications.notification_preference_set(account=account, extra_recipients=[DEMO_ALERTS])
     lines = []
     if settings.WARMUP_SANDBOX:
         for feed in connections:
@@ -74,6 +84,7 @@ def load() -> list[str]:
     days = SnapshotDay.objects.filter(day__gte=first).count()
     lines.append(
         f"reputation: {days} days of snapshots ({DomainSnapshot.objects.count()} domain, "
-        f"{IpSnapshot.objects.count()} IP) — GET /api/v1/reputation/ as the demo customer"
+        f"{IpSnapshot.objects.count()} IP) — GET /api/v1/reputation/ as the demo customer; "
+        f"notifications to {DEMO_ALERTS} (printed on the console)"
     )
     return lines

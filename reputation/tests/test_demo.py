@@ -8,10 +8,10 @@ from rest_framework.test import APIClient
 
 from accounts.demo import DEMO_PASSWORD, DEMO_USER
 from ips.demo import WARM_IP, WARMING_IP
-from reputation.demo import DEMO_SNDS_KEY
+from reputation.demo import DEMO_ALERTS, DEMO_SNDS_KEY
 from reputation.feeds import google_auth
 from reputation.feeds.sandbox import SandboxFeedData, start
-from reputation.models import FeedConnection, SnapshotDay
+from reputation.models import FeedConnection, NotificationPreference, SnapshotDay
 from warmup_site.demo import load_all
 
 
@@ -40,6 +40,7 @@ def test_the_demo_has_a_month_of_snapshots_from_the_real_paths(db, sandbox_feeds
     feeds = {f.kind: f for f in FeedConnection.objects.all()}
     assert (feeds["postmaster"].status, feeds["snds"].status) == ("ok", "ok")
     assert SnapshotDay.objects.filter(final=True).count() >= 30
+    assert NotificationPreference.objects.get().extra_recipients == [DEMO_ALERTS]
 
     client = APIClient()
     token = client.post(
