@@ -139,6 +139,53 @@ _EXAMPLE = {
 }
 
 
+_IP_EXAMPLE = {
+    "subject": {"kind": "ip", "id": 3, "name": "198.51.100.20"},
+    "days": 2,
+    "start": "2026-11-22",
+    "end": "2026-11-23",
+    "providers": [
+        {
+            "provider": "microsoft",
+            "name": "Microsoft (Outlook.com, Microsoft 365)",
+            "today": {
+                "day": "2026-11-23",
+                "reputation": "positive",
+                "deliverability": "high",
+                "score": 65,
+                "sentence": "positive: Microsoft SNDS filter result GREEN on 22–23 Nov (under "
+                "10% spam)",
+                "factors": [
+                    {
+                        "code": "snds_filter",
+                        "effect": "positive",
+                        "scope": "reputation",
+                        "weight": 15,
+                        "value": "GREEN",
+                        "threshold": None,
+                        "sentence": "positive: Microsoft SNDS filter result GREEN on 22–23 Nov "
+                        "(under 10% spam)",
+                    }
+                ],
+                "computed_at": "2026-11-23T14:05:00+00:00",
+            },
+            "series": {
+                "day": ["2026-11-22", "2026-11-23"],
+                "score": [65, 65],
+                "warmup_state": ["warming", "warming"],
+                "warmup_stage": [4, 5],
+                "cap": [400, 640],
+                "used": [400, 212],
+                "delivered": [396, 210],
+                "throttled": [0, 0],
+                "snds_filter": ["GREEN", ""],
+                "dnsbl_listings": [[], []],
+            },
+        }
+    ],
+}
+
+
 def _days(request) -> int:
     data = DaysSerializer(data=request.query_params)
     data.is_valid(raise_exception=True)
@@ -186,7 +233,11 @@ class IpReputationView(APIView):
     """An IP's reputation at every provider: daily series and today's verdict. Operators may
     ask about any IP, shared ones included."""
 
-    @extend_schema(parameters=[DAYS], responses=SubjectReputationSerializer)
+    @extend_schema(
+        parameters=[DAYS],
+        responses=SubjectReputationSerializer,
+        examples=[OpenApiExample("An IP at Microsoft", value=_IP_EXAMPLE, response_only=True)],
+    )
     def get(self, request, address: str):
         days = _days(request)
         try:

@@ -363,6 +363,13 @@ def feed_fetch(*, feed: FeedConnection, now: datetime | None = None) -> FeedConn
         _failed(feed, exc.message, now=now, permanent=True)
     except FeedError as exc:
         _failed(feed, exc.message, now=now, permanent=False)
+    except Exception as exc:
+        # A payload no parser foresaw must not stop the job (nor the other connections): it is
+        # recorded like any failure, and logged with its traceback for us.
+        logger.exception("feed %s (%s): unexpected error", feed.pk, feed.kind)
+        _failed(
+            feed, f"unexpected error ({type(exc).__name__}): {exc}"[:500], now=now, permanent=False
+        )
     else:
         feed.status = result.status
         feed.status_detail = result.detail
