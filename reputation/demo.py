@@ -75,7 +75,13 @@ def load() -> list[str]:
     first = today - timedelta(days=DEMO_DAYS)
     if not SnapshotDay.objects.filter(day__lte=first, final=True).exists():
         # The job as the scheduler would have run it: once a night, each run finishing the day
-        # before and starting the day it runs in.
+        # before and starting the day it runs in. The days are opened first, in case the
+        # scheduler already ran on this database (it would only have started from today).
+        start = first - timedelta(days=settings.WARMUP_REPUTATION_BACKFILL_DAYS)
+        SnapshotDay.objects.bulk_create(
+            [SnapshotDay(day=start + timedelta(days=n)) for n in range((today - start).days + 1)],
+            ignore_conflicts=True,
+        )
         for offset in range(DEMO_DAYS, 0, -1):
             night = datetime.combine(today - timedelta(days=offset - 1), time(1, 30), tzinfo=UTC)
             snapshots.snapshots_run(now=night)

@@ -75,3 +75,14 @@ def test_without_the_feed_server_the_demo_still_snapshots_and_says_why(db, setti
 
     assert "reputation: Microsoft SNDS — cannot reach 127.0.0.1" in "\n".join(lines)
     assert SnapshotDay.objects.filter(final=True).count() >= 30
+
+
+def test_the_demo_backfills_even_after_the_scheduler_ran(db, settings):
+    from reputation.services.snapshots import snapshots_run
+
+    settings.WARMUP_SANDBOX = False  # no feeds: the figures of the other demos only
+    snapshots_run()  # the scheduler got there first: it starts from the backfill days
+
+    load_all()
+
+    assert SnapshotDay.objects.filter(final=True).count() >= 30
