@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Account, Role
+from accounts.permissions import IsPipelineOrAccountMember
 from accounts.tenancy import is_operator
 from ips import inputs, selectors, services
 from ips.addresses import normalise_ip
@@ -414,7 +415,8 @@ class RoutesResponseSerializer(serializers.Serializer):
 class RoutesView(APIView):
     """Which IP each recipient's message should leave from. Answers at once, never waits."""
 
-    write_roles = ALL_ROLES  # the sending pipeline's token may be any member's
+    permission_classes = [IsPipelineOrAccountMember]
+    write_roles = ALL_ROLES  # a self-hosted sender's MTA may hold any member's token
 
     @extend_schema(request=RoutesRequestSerializer, responses=RoutesResponseSerializer)
     def post(self, request):
@@ -472,6 +474,7 @@ class EventsResponseSerializer(serializers.Serializer):
 class EventsView(APIView):
     """Delivery events: at most 10,000 per batch, all or nothing, idempotent on the event id."""
 
+    permission_classes = [IsPipelineOrAccountMember]
     write_roles = ALL_ROLES
 
     @extend_schema(request=EventsRequestSerializer, responses=EventsResponseSerializer)

@@ -10,12 +10,28 @@ LOADERS = [
     "domains.demo.load",
     "ips.demo.load",
     "engagement.demo.load",
+    "reputation.demo.load",
 ]
+
+# Local stand-ins for outside services that `manage.py serve` starts in sandbox mode, before the
+# loaders run (a loader may use them). Each is a callable returning an object with `stop()` and
+# `describe()`.
+SANDBOX_SERVICES = [
+    "reputation.feeds.sandbox.start",
+]
+
+
+def _callable(path: str):
+    module, _, func = path.rpartition(".")
+    return getattr(import_module(module), func)
 
 
 def load_all() -> list[str]:
     lines: list[str] = []
     for path in LOADERS:
-        module, _, func = path.rpartition(".")
-        lines.extend(getattr(import_module(module), func)())
+        lines.extend(_callable(path)())
     return lines
+
+
+def start_sandbox_services() -> list:
+    return [_callable(path)() for path in SANDBOX_SERVICES]

@@ -72,3 +72,17 @@ def env_int_list(
     if length is not None and len(values) != length:
         raise ImproperlyConfigured(f"{name} needs exactly {length} numbers, not {values}.")
     return values
+
+
+def env_map(name: str, default: str = "") -> dict[str, str]:
+    """Comma-separated `key=value` pairs ("complaint_rate=0.002,min_volume=200"); the values
+    stay strings for the setting's own validation (a system check)."""
+    pairs: dict[str, str] = {}
+    for item in env_list(name, default):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ImproperlyConfigured(
+                f"{name} needs key=value pairs separated by commas, not {item!r}."
+            )
+        pairs[key.strip()] = value.strip()
+    return pairs

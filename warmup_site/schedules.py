@@ -80,4 +80,49 @@ JOBS: list[Job] = [
         every_minutes=10,
         description="Find warm-up mail in the seeds, record placement, rescue/read/flag/reply.",
     ),
+    Job(
+        name="reputation: daily snapshots",
+        func="reputation.tasks.compute_snapshots",
+        # Today's snapshots are recomputed on every run (so they are never more than half an
+        # hour old); a past day is final once computed an hour after it ended, and every day
+        # a run missed is caught up.
+        every_minutes=30,
+        description="Snapshot every domain and IP at every provider for today and every day "
+        "not final yet, with the verdict; record verdict changes.",
+    ),
+    Job(
+        name="reputation: fetch provider feeds",
+        func="reputation.tasks.fetch_feeds",
+        # Each connection is fetched every WARMUP_FEED_INTERVAL_HOURS (failures sooner, with
+        # backoff); the job only picks the connections that are due.
+        every_minutes=60,
+        description="Fetch Google Postmaster Tools and Microsoft SNDS data for every connected "
+        "account.",
+    ),
+    Job(
+        name="reputation: notifications",
+        func="reputation.tasks.notify",
+        every_minutes=5,
+        description="Record what changed (warm-ups, listings, domains, seeds, feeds) and send "
+        "the mail and webhooks.",
+    ),
+    Job(
+        name="reputation: webhook retries",
+        func="reputation.tasks.retry_webhooks",
+        every_minutes=2,
+        description="Enqueue webhook deliveries whose next attempt is due (backoff).",
+    ),
+    Job(
+        name="reputation: daily digest",
+        func="reputation.tasks.send_digests",
+        daily_at=time(7, 0),
+        description="Mail each account that chose the digest its events of the last day.",
+    ),
+    Job(
+        name="reputation: retention",
+        func="reputation.tasks.prune",
+        daily_at=time(2, 40),
+        description="Delete snapshots past WARMUP_REPUTATION_RETENTION_DAYS and delivery "
+        "events past WARMUP_DELIVERY_EVENT_RETENTION_DAYS.",
+    ),
 ]

@@ -15,7 +15,15 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 
-from warmup_site.env import env_bool, env_float, env_int, env_int_list, env_list, env_str
+from warmup_site.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_int_list,
+    env_list,
+    env_map,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -56,6 +64,7 @@ INSTALLED_APPS = [
     "domains",
     "ips",
     "engagement",
+    "reputation",
 ]
 
 MIDDLEWARE = [
@@ -361,6 +370,59 @@ if WARMUP_SANDBOX and not WARMUP_SMTP_URL:
     # In sandbox mode warm-up mail goes to the world unless a relay is configured explicitly;
     # the engagement app reads only WARMUP_SMTP_URL, so both modes share one sending path.
     WARMUP_SMTP_URL = f"smtp://127.0.0.1:{WARMUP_SANDBOX_SMTP_PORT}?tls=none"
+
+# Reputation (reputation app, docs/reputation.md): daily snapshots per (subject, provider, day).
+# The verdict looks at a window of this many days ending on the snapshot's day.
+WARMUP_REPUTATION_WINDOW_DAYS = env_int("WARMUP_REPUTATION_WINDOW_DAYS", 2, minimum=1)
+# The first run computes this many past days; later runs catch up every day they missed.
+WARMUP_REPUTATION_BACKFILL_DAYS = env_int("WARMUP_REPUTATION_BACKFILL_DAYS", 7, minimum=0)
+# A day's snapshots are final once computed this long after the day ended (late events).
+WARMUP_REPUTATION_FINALIZE_MINUTES = env_int("WARMUP_REPUTATION_FINALIZE_MINUTES", 60, minimum=0)
+WARMUP_REPUTATION_RETENTION_DAYS = env_int("WARMUP_REPUTATION_RETENTION_DAYS", 400, minimum=30)
+WARMUP_DELIVERY_EVENT_RETENTION_DAYS = env_int(
+    "WARMUP_DELIVERY_EVENT_RETENTION_DAYS", 90, minimum=7
+)
+# Overrides of the verdict's thresholds (reputation/verdict.py Thresholds), key=value pairs.
+WARMUP_REPUTATION_THRESHOLDS = env_map("WARMUP_REPUTATION_THRESHOLDS")
+# The providers' feeds. In sandbox mode they default to the sandbox's feed server.
+WARMUP_SANDBOX_FEEDS_PORT = env_int("WARMUP_SANDBOX_FEEDS_PORT", 2526, minimum=1)
+_FEEDS = f"http://127.0.0.1:{WARMUP_SANDBOX_FEEDS_PORT}" if WARMUP_SANDBOX else ""
+WARMUP_POSTMASTER_API_URL = env_str(
+    "WARMUP_POSTMASTER_API_URL",
+    f"{_FEEDS}/postmaster" if _FEEDS else "https://gmailpostmastertools.googleapis.com",
+)
+WARMUP_GOOGLE_TOKEN_URL = env_str(
+    "WARMUP_GOOGLE_TOKEN_URL",
+    f"{_FEEDS}/token" if _FEEDS else "https://oauth2.googleapis.com/token",
+)
+WARMUP_SNDS_URL = env_str(
+    "WARMUP_SNDS_URL",
+    f"{_FEEDS}/snds" if _FEEDS else "https://sendersupport.olc.protection.outlook.com/snds",
+)
+WARMUP_FEED_INTERVAL_HOURS = env_int("WARMUP_FEED_INTERVAL_HOURS", 6, minimum=1)
+WARMUP_FEED_LOOKBACK_DAYS = env_int("WARMUP_FEED_LOOKBACK_DAYS", 30, minimum=1)
+WARMUP_FEED_TIMEOUT = env_float("WARMUP_FEED_TIMEOUT", 20.0, minimum=1.0)
+# Notifications: mail through Django's e-mail backend, signed webhooks through the task queue.
+WARMUP_SITE_URL = env_str("WARMUP_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+WARMUP_OPERATOR_EMAILS = env_list("WARMUP_OPERATOR_EMAILS")
+WARMUP_NOTIFY_MAX_AGE_HOURS = env_int("WARMUP_NOTIFY_MAX_AGE_HOURS", 48, minimum=1)
+WARMUP_WEBHOOK_TIMEOUT = env_float("WARMUP_WEBHOOK_TIMEOUT", 10.0, minimum=1.0)
+WARMUP_WEBHOOK_MAX_ATTEMPTS = env_int("WARMUP_WEBHOOK_MAX_ATTEMPTS", 6, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Warmup <warmup@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# make run prints mail on the console; production sets EMAIL_BACKEND/EMAIL_HOST (Django's own).
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if WARMUP_SANDBOX
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 
 LOGGING = {
     "version": 1,

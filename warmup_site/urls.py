@@ -38,6 +38,9 @@ api_v1 = [
     ),
     path("routes/", RoutesView.as_view(), name="routes"),
     path("events/", EventsView.as_view(), name="events"),
+    # Reputation (per domain, per IP, the account's overview, feeds, notifications), routed
+    # by the reputation app itself and named by dotted path: nothing imports `reputation`.
+    path("", include("reputation.api_urls")),
     *router.urls,
 ]
 

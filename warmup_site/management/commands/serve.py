@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from engagement.sandbox.world import SandboxWorld
-from warmup_site.demo import load_all
+from warmup_site.demo import load_all, start_sandbox_services
 
 MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
 
@@ -47,6 +47,7 @@ class Command(BaseCommand):
                     f"Port {port} on {host} is already in use; try `make run PORT={port + 1}`."
                 )
         world = self._start_sandbox_world() if settings.WARMUP_SANDBOX else None
+        services = self._start_sandbox_services() if settings.WARMUP_SANDBOX else []
         lines = load_all() if demo else []
         children = [
             subprocess.Popen([sys.executable, MANAGE, "runserver", f"{host}:{port}", "--noreload"]),
@@ -76,6 +77,8 @@ class Command(BaseCommand):
                         f"  Sandbox world (simulated providers): smtp://{world.host}:{world.port}, "
                         f"mailboxes in {world.mail_root}"
                     )
+                for service in services:
+                    self.stdout.write(f"  {service.describe()}")
                 self.stdout.write("")
             while not stopping:
                 for child in children:
@@ -96,6 +99,8 @@ class Command(BaseCommand):
                     child.kill()
             if world is not None:
                 world.stop()
+            for service in services:
+                service.stop()
             self.stdout.write("Stopped.")
 
     def _start_sandbox_world(self):
@@ -108,3 +113,14 @@ class Command(BaseCommand):
                     "set WARMUP_SANDBOX_SMTP_PORT to a free port."
                 )
         return SandboxWorld(directory=settings.WARMUP_SANDBOX_DIR, port=port).start()
+
+    def _start_sandbox_services(self) -> list:
+        """The other simulated outside services (warmup_site.demo.SANDBOX_SERVICES: the
+        providers' reputation feeds), in this process, until Ctrl-C."""
+        try:
+            return start_sandbox_services()
+        except OSError as exc:
+            raise CommandError(
+                f"A sandbox service could not start ({exc}); is its port in use? "
+                "Set WARMUP_SANDBOX_FEEDS_PORT to a free port."
+            ) from None
