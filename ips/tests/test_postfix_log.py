@@ -193,3 +193,12 @@ def test_it_sets_aside_a_line_the_events_api_would_refuse(acme, tmp_path):
 def test_it_names_the_option_at_fault(db, args, message):
     with pytest.raises(CommandError, match=message.replace("(", r"\(").replace("[", r"\[")):
         ingest(*args)
+
+
+def test_it_reads_a_stream_on_standard_input(acme, monkeypatch):
+    monkeypatch.setattr("sys.stdin", StringIO(LOG))
+
+    out, _ = ingest("--transport", "postfix-ip5=203.0.113.5", "--flush-seconds", "0")
+
+    assert "stored 5 new events" in out
+    assert DeliveryEvent.objects.count() == 5

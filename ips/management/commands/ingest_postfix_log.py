@@ -8,7 +8,10 @@ reading a file again — or a rotated file that overlaps — stores nothing twic
 
     manage.py ingest_postfix_log /var/log/mail.log.1 /var/log/mail.log \\
         --transport postfix-ip5=203.0.113.5 --transport postfix-ip6=203.0.113.6 --timezone UTC
-    tail -F /var/log/mail.log | manage.py ingest_postfix_log --batch 200
+    tail -F /var/log/mail.log | manage.py ingest_postfix_log --transport postfix-ip5=203.0.113.5
+
+Reading a stream, it stores what it has every --flush-seconds (5) while lines arrive, so the fast
+back-off hears of throttling within seconds.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import gzip
 import json
 import sys
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -100,6 +104,12 @@ class Command(BaseCommand):
             help="Events stored per transaction (1-10000; default 1000).",
         )
         parser.add_argument(
+            "--flush-seconds",
+            type=float,
+            default=5.0,
+            help="Store what was read at least this often (a stream from tail -F); default 5.",
+        )
+        parser.add_argument(
             "--dry-run",
             action="store_true",
             help="Print the events as JSON lines instead of storing them.",
@@ -134,15 +144,17 @@ class Command(BaseCommand):
         self.totals: Counter = Counter()
         self.unknown: Counter = Counter()
         pending: list[dict] = []
+        since = time.monotonic()
         for line in _lines(options["files"]):
             event = parser.feed(line)
-            if event is None:
-                continue
-            if options["dry_run"]:
+            if event is not None and options["dry_run"]:
                 self.stdout.write(json.dumps(event))
-                continue
-            pending.append(event)
-            if len(pending) >= batch:
+            elif event is not None:
+                if not pending:
+                    since = time.monotonic()
+                pending.append(event)
+            stale = pending and time.monotonic() - since >= options["flush_seconds"]
+            if len(pending) >= batch or stale:
                 self._store(pending, account=account, batch=batch)
                 pending = []
         if pending:
