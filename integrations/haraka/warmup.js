@@ -6,8 +6,9 @@
 //
 // Hooks, in the order Haraka runs them for one delivery attempt of a queue item:
 //
-//   send_email  asks POST /api/v1/routes/ for the item's recipients (one request), then either
-//               goes on with one IP, splits the item by IP, or delays it (no route, policy defer)
+//   send_email  asks POST /api/v1/routes/ for the item's recipients (one request, shared with
+//               other items of the same sender domain when the MTA is busy: lib/batcher.js),
+//               then goes on with one IP, splits the item by IP, or delays it (no route, defer)
 //   get_mx      MX hosts of the recipient domain, each bound to the chosen IP with its HELO name
 //   delivered / deferred / bounce
 //               one event per recipient into the on-disk spool, sent in batches to
@@ -22,6 +23,7 @@ const net = require('node:net')
 const constants = require('haraka-constants')
 
 const { Api } = require('./lib/api')
+const { RoutesBatcher } = require('./lib/batcher')
 const { parse } = require('./lib/config')
 const { Dns } = require('./lib/dns')
 const outcomes = require('./lib/outcomes')
@@ -61,6 +63,12 @@ exports.load_warmup_ini = function () {
     this.cfg = cfg
     this.api = new Api({ url: cfg.url, token: cfg.token })
     this.dns = new Dns({ nameservers: cfg.nameservers, timeoutMs: cfg.dnsTimeoutMs })
+    if (!this.batcher) {
+        this.batcher = new RoutesBatcher({
+            fetch: (domain, recipients) => this.api.routes(domain, recipients, this.cfg.routesTimeoutMs),
+        })
+    }
+    this.batcher.concurrency = cfg.routesConcurrency
     if (this.spool) {
         this.spool.configure(cfg)
         return
@@ -120,7 +128,7 @@ exports.warmup_decide = async function (hmail) {
     let routes = null
     let error = ''
     try {
-        routes = await this.api.routes(domain, recipients, this.cfg.routesTimeoutMs)
+        routes = await this.batcher.route(domain, recipients)
     } catch (err) {
         error = err.message
     }

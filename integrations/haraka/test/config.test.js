@@ -62,3 +62,9 @@ test('it names the setting at fault', () => {
         assert.throws(() => parse(ini, '/'), message)
     }
 })
+
+test('it limits routing requests in flight to 4 unless told otherwise', () => {
+    assert.equal(parse(minimal, '/').routesConcurrency, 4)
+    assert.equal(parse({ ...minimal, api: { ...minimal.api, routes_concurrency: 16 } }, '/').routesConcurrency, 16)
+    assert.throws(() => parse({ ...minimal, api: { ...minimal.api, routes_concurrency: 0 } }, '/'), /\[api\] routes_concurrency: 0 is not a whole number ≥ 1/)
+})
