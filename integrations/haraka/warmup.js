@@ -203,7 +203,9 @@ exports.warmup_mx = async function (hmail, domain) {
     }
     if (warmup.split) {
         // Its recipients now travel in the queue items split off; this DENY ends the original,
-        // whose bounce warmup_bounce drops.
+        // and warmup_bounce drops the bounce it causes (only that one: a failure to write a
+        // split-off item bounces the original as Haraka always does).
+        hmail.warmup_dropping = true
         return [constants.deny, 'warmup: split by sending IP']
     }
     if (!warmup.ip) return [constants.denysoft, 'warmup: no route; trying again later']
@@ -270,9 +272,9 @@ exports.warmup_deferred = function (next, hmail, params) {
 }
 
 exports.warmup_bounce = function (next, hmail, err) {
-    const warmup = hmail.todo.notes.warmup
-    if (warmup?.split && hmail.warmup_attempt === warmup.attempt) {
+    if (hmail.warmup_dropping) {
         // The original of a split item (see warmup_mx): not a bounce, send no DSN.
+        hmail.warmup_dropping = false
         return next(constants.ok)
     }
     let recipients = hmail.todo.rcpt_to

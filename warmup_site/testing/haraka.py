@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import signal
 import smtplib
 import socket
@@ -364,7 +363,3 @@ class ProviderSet:
     @property
     def waiting(self) -> int:
         return sum(p.waiting for p in self.providers.values())
-
-
-def node_available() -> bool:
-    return bool(shutil.which("node")) and HARAKA_BIN.exists()

@@ -320,6 +320,9 @@ def check_routes_log(api, providers):
     assert {(o.peer, o.helo) for o in providers.outcomes} <= set(PTR.items())
     reasons = Counter(route["reason"] for _, route in routes_log(api))
     assert {"warming", "overflow", "shared"} <= set(reasons), reasons
+    # One request per queue item at most, never one per recipient.
+    requests = [e for e in api.served("/api/v1/routes/") if e.status == 200]
+    assert len(requests) < sum(len(r) for r in routed.values())
 
 
 def check_caps(api, providers):
