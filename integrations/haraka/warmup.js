@@ -59,9 +59,13 @@ exports.load_warmup_ini = function () {
     })
     // A mistake in warmup.ini stops Haraka at start-up with the setting named.
     const cfg = parse(ini, process.env.HARAKA || process.cwd())
-    if (this.api) this.api.close()
+    if (!this.api || this.api.url !== cfg.url || this.api.token !== cfg.token) {
+        // Requests in flight on the old connections finish (or fail and are retried).
+        const old = this.api
+        this.api = new Api({ url: cfg.url, token: cfg.token })
+        if (old) setTimeout(() => old.close(), cfg.eventsTimeoutMs).unref()
+    }
     this.cfg = cfg
-    this.api = new Api({ url: cfg.url, token: cfg.token })
     this.dns = new Dns({ nameservers: cfg.nameservers, timeoutMs: cfg.dnsTimeoutMs })
     if (!this.batcher) {
         this.batcher = new RoutesBatcher({
