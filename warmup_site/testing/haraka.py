@@ -52,17 +52,23 @@ exports.hook_connect = function (next, connection) {
 
 
 def require_haraka() -> str:
-    """The node binary, with Haraka installed by npm in integrations/haraka. Missing locally: the
-    test is skipped saying how to install it; missing in CI (CI=true): the test fails."""
+    """The node binary (>= 20.19), with Haraka installed by npm in integrations/haraka. Missing
+    locally: the test is skipped saying how to install it; missing in CI (CI=true): it fails."""
     import pytest
 
     node = require_binary("node", package="nodejs")
     require_binary("npm", package="npm")
-    if not HARAKA_BIN.exists():
+    version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip()
+    major, minor = (int(x) for x in version.lstrip("v").split(".")[:2])
+    reason = None
+    if (major, minor) < (20, 19):
         reason = (
-            f"Haraka is not installed in {PACKAGE.relative_to(ROOT)}; run "
-            "`cd integrations/haraka && npm ci`"
+            f"node {version} is too old: Haraka 3 needs node >= 20.19 (Debian 12's nodejs is 18; "
+            "install a current one, e.g. from NodeSource), then run `make haraka`"
         )
+    elif not HARAKA_BIN.exists():
+        reason = "Haraka is not installed in integrations/haraka: run `make haraka` (npm ci)"
+    if reason:
         if in_ci():
             pytest.fail(reason + " (CI=true: tests may not skip for this)", pytrace=False)
         pytest.skip(reason)
