@@ -19,6 +19,7 @@ module.exports = [
             'prefer-const': 'error',
             'no-var': 'error',
             strict: ['error', 'global'],
+            'max-len': ['error', { code: 120, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true }],
         },
     },
 ]

@@ -136,13 +136,19 @@ exports.warmup_decide = async function (hmail) {
     } catch (err) {
         error = err.message
     }
-    const decided = plan({ recipients, routes, error, policy: this.cfg.policy, fallbackIp: this.cfg.fallbackIp })
+    const { policy, fallbackIp } = this.cfg
+    const decided = plan({ recipients, routes, error, policy, fallbackIp })
     const parts = decided.groups.map((g) => ({ ip: g.ip, fallback: g.fallback, indices: g.indices }))
     if (decided.deferred.length) parts.push({ ip: null, fallback: false, indices: decided.deferred })
     if (decided.problems.length) {
-        const what = this.cfg.policy === 'fallback' ? `sent from the fallback IP ${this.cfg.fallbackIp}` : 'waiting'
-        const count = this.cfg.policy === 'fallback' ? parts.filter((p) => p.fallback).flatMap((p) => p.indices).length : decided.deferred.length
-        this.lognotice(hmail, `warmup: ${decided.problems.join('; ')}: ${count} of ${recipients.length} recipient(s) ${what}`)
+        // Never silent: every queue item that waits or leaves from the fallback IP says why.
+        const unrouted = parts.filter((p) => p.ip === null || p.fallback).flatMap((p) => p.indices)
+        const what = policy === 'fallback' ? `sent from the fallback IP ${fallbackIp}` : 'waiting'
+        this.lognotice(
+            hmail,
+            `warmup: ${decided.problems.join('; ')}: ` +
+                `${unrouted.length} of ${recipients.length} recipient(s) ${what}`,
+        )
     }
 
     if (parts.length === 1) {
@@ -170,7 +176,9 @@ exports.warmup_split = function (hmail, parts, attempt) {
         // split_to_new_recipients copies todo (notes included) synchronously: each copy carries
         // its own part's decision.
         todo.notes.warmup =
-            part.ip === null ? { attempt, ip: null } : { attempt, ip: part.ip, fallback: part.fallback, fresh: true }
+            part.ip === null
+                ? { attempt, ip: null }
+                : { attempt, ip: part.ip, fallback: part.fallback, fresh: true }
         hmail.refcount++
         hmail.split_to_new_recipients(
             part.indices.map((i) => rcpts[i]),
@@ -254,9 +262,8 @@ exports.warmup_report = function (hmail, type, recipients, extra) {
     const from = sending(hmail)
     if (!from) return
     try {
-        this.spool.add(
-            outcomes.events({ type, recipients, sending: from, senderDomain: senderDomain(hmail.todo), ...extra }),
-        )
+        const domain = senderDomain(hmail.todo)
+        this.spool.add(outcomes.events({ type, recipients, sending: from, senderDomain: domain, ...extra }))
     } catch (err) {
         // The journal is the only copy: a full disk must be loud.
         this.logcrit(hmail, `warmup: could not spool ${type} events: ${err.stack || err}`)

@@ -65,8 +65,8 @@ class RoutesBatcher {
         const batch = []
         let size = 0
         this.waiting = this.waiting.filter((item) => {
-            const fits = item.domain === first.domain && (item === first || size + item.recipients.length <= MAX_RECIPIENTS)
-            if (!fits) return true
+            const room = item === first || size + item.recipients.length <= MAX_RECIPIENTS
+            if (item.domain !== first.domain || !room) return true
             batch.push(item)
             size += item.recipients.length
             return false

@@ -34,7 +34,8 @@ async function warmup(answer = () => null) {
             if (stored.has(e.id)) duplicates += 1
             stored.set(e.id, e)
         }
-        return { status: 200, body: { received: body.events.length, stored: body.events.length - duplicates, duplicates } }
+        const received = body.events.length
+        return { status: 200, body: { received, stored: received - duplicates, duplicates } }
     })
     server.stored = stored
     return server
