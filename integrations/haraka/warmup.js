@@ -66,7 +66,7 @@ exports.load_warmup_ini = function () {
         if (old) setTimeout(() => old.close(), cfg.eventsTimeoutMs).unref()
     }
     this.cfg = cfg
-    this.dns = new Dns({ nameservers: cfg.nameservers, timeoutMs: cfg.dnsTimeoutMs })
+    this.dns = new Dns({ nameservers: cfg.nameservers, timeoutMs: cfg.dnsTimeoutMs, cacheMs: cfg.dnsCacheMs })
     if (!this.batcher) {
         this.batcher = new RoutesBatcher({
             fetch: (domain, recipients) => this.api.routes(domain, recipients, this.cfg.routesTimeoutMs),

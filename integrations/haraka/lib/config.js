@@ -105,6 +105,7 @@ function parse(ini, baseDir) {
         retryMaxMs: number('events', 'retry_max', events.retry_max, 60, { min: 0.01 }) * 1000,
         nameservers: nameservers(dns.nameservers),
         dnsTimeoutMs: number('dns', 'timeout', dns.timeout, 5, { min: 0.1 }) * 1000,
+        dnsCacheMs: number('dns', 'cache_seconds', dns.cache_seconds, 60, { min: 0 }) * 1000,
         mxPort: number('dns', 'mx_port', dns.mx_port, 25, { min: 1, integer: true }),
         helo,
     }
