@@ -74,9 +74,9 @@ class ApiServer:
             environ["wsgi.input"] = io.BytesIO(body)
             answer: dict = {}
 
-            def capture(status, headers, exc_info=None):
+            def capture(status, headers, _exc_info=None):
                 answer["status"], answer["headers"] = status, headers
-                return lambda data: None
+                return lambda _data: None
 
             at = time.time()
             result = self._django(environ, capture)

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
+import pytest
 from aiosmtpd.controller import Controller
 
 from warmup_site.testing import in_ci, require_binary
@@ -54,8 +55,6 @@ exports.hook_connect = function (next, connection) {
 def require_haraka() -> str:
     """The node binary (>= 20.19), with Haraka installed by npm in integrations/haraka. Missing
     locally: the test is skipped saying how to install it; missing in CI (CI=true): it fails."""
-    import pytest
-
     node = require_binary("node", package="nodejs")
     require_binary("npm", package="npm")
     version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip()
@@ -253,13 +252,14 @@ class _Handler:
     def __init__(self, provider: Provider):
         self.provider = provider
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+    # aiosmtpd passes (server, session, envelope, …) positionally.
+    async def handle_RCPT(self, _server, session, envelope, address, _rcpt_options):
         reply = self.provider.reply("rcpt", session, envelope, address)
         if reply.startswith("250"):
             envelope.rcpt_tos.append(address)
         return reply
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, _server, session, envelope):
         if self.provider.holding.is_set():
             with self.provider._lock:
                 self.provider.waiting += len(envelope.rcpt_tos)
