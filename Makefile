@@ -6,13 +6,14 @@ PORT ?= 8000
 # `make run` is a demo: development defaults and the sandbox world of simulated providers.
 RUN_ENV := DEBUG=true WARMUP_SANDBOX=true
 
-.PHONY: run test install install-dev lint format check migrate bench clean help
+.PHONY: run test install install-dev lint format check migrate bench haraka clean help
 
 help:
 	@echo "make run     install, migrate SQLite, load demo data, start web + scheduler"
 	@echo "make test    install and run the whole test suite (DATABASE_URL picks the database)"
 	@echo "make lint    ruff check + format check + import-linter's layering contracts"
 	@echo "make bench   run the benchmarks in bench/ (see docs/benchmarks.md)"
+	@echo "make haraka  install the Haraka plugin's npm packages, lint it, run its unit tests"
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +50,11 @@ format: install-dev
 check: install
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+
+# The Haraka plugin (integrations/haraka): npm packages from the lock file (Haraka itself included,
+# which the end-to-end test in `make test` runs), eslint and node's test runner.
+haraka:
+	cd integrations/haraka && npm ci --no-audit --no-fund && npm run lint && npm test
 
 bench: install-dev
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

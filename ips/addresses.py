@@ -2,6 +2,8 @@
 
 import ipaddress
 
+from django.conf import settings
+
 from warmup_site import dns
 
 
@@ -9,7 +11,8 @@ def normalise_ip(value: str) -> str:
     """`2001:DB8:0::1` → `2001:db8::1`; ValueError with a reason that completes "<value> …".
 
     Addresses that can never be a mail server's source address are refused; private and
-    documentation ranges are accepted (labs, tests and the demo use them).
+    documentation ranges are accepted (labs, tests and the demo use them), and loopback ones
+    when WARMUP_ALLOW_LOOPBACK_IPS is on (an MTA integration test on one machine).
     """
     text = str(value).strip()
     if text.startswith("[") and text.endswith("]"):
@@ -20,7 +23,8 @@ def normalise_ip(value: str) -> str:
         raise ValueError("is not an IPv4 or IPv6 address") from None
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         raise ValueError(f"is an IPv4-mapped IPv6 address; give {address.ipv4_mapped} instead")
-    if address.is_unspecified or address.is_loopback or address.is_multicast:
+    loopback = address.is_loopback and not settings.WARMUP_ALLOW_LOOPBACK_IPS
+    if address.is_unspecified or loopback or address.is_multicast:
         raise ValueError("is not a unicast address a mail server can send from")
     if address.is_link_local:
         raise ValueError("is a link-local address, which cannot send mail to the internet")

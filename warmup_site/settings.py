@@ -323,6 +323,9 @@ WARMUP_IP_RECHECK_HOURS = env_int("WARMUP_IP_RECHECK_HOURS", 6, minimum=1)
 # API authentication keeps digest → credential per process this long (0: never); a revoked
 # token stops working in other processes within it (accounts/selectors.py).
 WARMUP_TOKEN_CACHE_SECONDS = env_int("WARMUP_TOKEN_CACHE_SECONDS", 5, minimum=0)
+# Loopback addresses (127.0.0.0/8, ::1) as sending IPs: only for integration tests and labs that
+# run an MTA and its "providers" on one machine (integrations/haraka's end-to-end test).
+WARMUP_ALLOW_LOOPBACK_IPS = env_bool("WARMUP_ALLOW_LOOPBACK_IPS", False)
 # Routing keeps each account's pool and IP configuration per process this long (0: never);
 # caps, suspensions and readiness are checked by every claim regardless (ips/services/routing.py).
 WARMUP_ROUTING_CACHE_SECONDS = env_int("WARMUP_ROUTING_CACHE_SECONDS", 5, minimum=0)
