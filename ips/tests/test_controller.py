@@ -9,18 +9,26 @@ import time_machine
 from django.db import IntegrityError, transaction
 
 from ips import tasks
-from ips.models import DedicatedIp, IpWarmup, IpWarmupDay, IpWarmupDecision
+from ips.models import DedicatedIp, IpWarmup, IpWarmupDay, IpWarmupDecision, WarmupProfile
 from ips.services.controller import controller_run
 from ips.services.routing import routes_decide
 from ips.tests import factories as f
 from ips.types import Recipient
 from warmup_site.schedules import JOBS
 
-# Google's profile: stages 50, 70, 98, 138, 193, …, 20,000 (19 stages); stages 1–4 ask for 3
-# sending days each, the others for 2.
+# These tests pin Google's profile to a long table (the `_long_table` fixture): stages 50, 70,
+# 98, 138, 193, …, 20,000 (19 stages); stages 1–4 ask for 3 sending days each, the others for
+# 2; growth ×2 in the fast lane, ×1.25 near trouble.
 RUN_AT = datetime(2026, 11, 23, 0, 10, tzinfo=UTC)
 TODAY = RUN_AT.date()
 YESTERDAY = TODAY - timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def _long_table(db):
+    WarmupProfile.objects.filter(provider__slug="google").update(
+        start_cap=50, fast_growth=2, cautious_growth=1.25
+    )
 
 
 @pytest.fixture
@@ -105,8 +113,8 @@ def test_a_clean_full_day_doubles_the_cap_skipping_stages(pool):
 
 
 def test_bounces_near_their_limit_keep_it_in_the_cautious_lane_of_the_stage_table(pool):
-    ip = started(pool, stage=1, stage_days=0)
-    day(ip, routed=50, delivered=48, hard_bounced=2)  # 4.2%: under the 5% limit, over half
+    ip = started(pool, stage=1, stage_days=0, cap=1000)
+    day(ip, routed=1000, delivered=960, hard_bounced=40)  # 4.2%: under the 5% limit, over half
 
     run()
 
@@ -116,11 +124,11 @@ def test_bounces_near_their_limit_keep_it_in_the_cautious_lane_of_the_stage_tabl
     assert d.kind == "hold"
     assert "stage 1 asks for 3 sending days (this was day 1)" in d.reason
 
-    IpWarmup.objects.filter(pk=w.pk).update(stage_days=2)
-    day(ip, on=TODAY, routed=50, delivered=48, hard_bounced=2)
+    IpWarmup.objects.filter(pk=w.pk).update(stage=4, stage_days=2, daily_cap=138)
+    day(ip, on=TODAY, routed=138, delivered=132, hard_bounced=6)  # 4.3%: cautious, one stage
     run(RUN_AT + timedelta(days=1))
 
-    assert (google(ip).stage, decisions(ip)[-1].kind) == (2, "advance")
+    assert (google(ip).stage, decisions(ip)[-1].kind) == (5, "advance")
     assert "one stage: complaints or bounces" in decisions(ip)[-1].reason
 
 
@@ -170,19 +178,39 @@ def test_it_backs_off_on_throttling_and_steps_back_stages(pool):
     assert "3 blocked (3 blocked, 0 blocklist) on 190 routed" in d.reason
 
 
-def test_throttling_alone_backs_off_by_half(pool):
+def test_throttling_brings_the_cap_to_what_the_provider_took(pool):
     ip = started(pool, stage=5, stage_days=1)  # cap 193
-    day(ip, routed=190, delivered=178, deferred=12, throttled=12)
+    day(ip, routed=190, delivered=100, deferred=90, throttled=90)
 
     run()
 
     w = google(ip)
-    # Half of 193 is 96.5: the highest stage under it is stage 2 (70); stage 3 is 98.
-    assert (w.state, w.stage, w.daily_cap, w.stage_days) == ("backoff", 2, 70, 0)
+    # The provider took 100: ×1.25 (it lets more through as reputation grows) is 125, between
+    # half the cap and the cap; stage 3 (98) is the highest at most that.
+    assert (w.state, w.stage, w.daily_cap, w.stage_days, w.trouble_cap) == (
+        "backoff",
+        3,
+        125,
+        0,
+        193,
+    )
     (d,) = decisions(ip)
     assert d.kind == "backoff"
-    assert "12 throttling or blocking replies (12 throttled, 0 blocked" in d.reason
-    assert "on 190 routed (6.3%" in d.reason
+    assert "90 throttling or blocking replies (90 throttled, 0 blocked" in d.reason
+    assert "on 190 routed (47.4%" in d.reason
+    assert "to what the provider took (100) ×1.25" in d.reason
+
+
+def test_a_throttled_day_never_raises_the_cap_and_cuts_at_most_by_half(pool):
+    ip = started(pool, stage=5, stage_days=1)  # cap 193
+    day(ip, routed=190, delivered=178, deferred=12, throttled=12)
+    other = started(pool, address="203.0.113.2", stage=5, stage_days=1)
+    day(other, routed=190, delivered=10, deferred=180, throttled=180)
+
+    run()
+
+    assert (google(ip).state, google(ip).daily_cap) == ("backoff", 193)  # 178 × 1.25 > 193
+    assert google(other).daily_cap == 96  # 10 × 1.25 is under half of 193
 
 
 def test_growth_is_cautious_near_where_the_provider_pushed_back(pool):
@@ -224,7 +252,7 @@ def test_a_few_throttling_replies_hold_instead_of_backing_off(pool):
     assert (w.state, w.stage) == ("warming", 1)
     (d,) = decisions(ip)
     assert d.kind == "hold"
-    assert "the provider pushed back (18.0%, under the back-off threshold" in d.reason
+    assert "the provider pushed back a little (18.0%, under the back-off threshold" in d.reason
 
 
 @pytest.mark.parametrize(
@@ -402,12 +430,12 @@ def test_a_warm_ip_that_is_throttled_at_night_goes_back_to_warm_up(pool):
     run()
 
     w = google(ip)
-    # Half of 40,000 is above the table's last stage (20,000): the cap is cut to 20,000 and
-    # the pair warms up again from the last stage; growth near 40,000 will be cautious.
-    assert (w.state, w.stage, w.daily_cap, w.trouble_cap) == ("backoff", 19, 20_000, 40_000)
+    # The provider took 30,000; ×1.25 is 37,500, above the table's last stage (20,000): the
+    # pair warms up again from the last stage at 37,500; growth near 40,000 will be cautious.
+    assert (w.state, w.stage, w.daily_cap, w.trouble_cap) == ("backoff", 19, 37_500, 40_000)
     (d,) = decisions(ip)
     assert d.kind == "backoff"
-    assert "at a warm IP: back to warm-up at 20,000 a day" in d.reason
+    assert "at a warm IP: back to warm-up at 37,500 a day" in d.reason
     ip.refresh_from_db()
     assert ip.state == DedicatedIp.State.WARMING
 
@@ -419,8 +447,8 @@ def test_a_blocked_warm_ip_backs_off_to_a_quarter(pool):
     run()
 
     w = google(ip)
-    # A quarter of 40,000 is 10,000: the highest stage at most that is stage 16 (7,779).
-    assert (w.state, w.stage, w.daily_cap) == ("backoff", 16, 7_779)
+    # A quarter of 40,000 is 10,000, in stage 16 (7,779 to 10,890) of the table.
+    assert (w.state, w.stage, w.daily_cap) == ("backoff", 16, 10_000)
     assert "at a warm IP: back to warm-up at 25% of the cap" in decisions(ip)[0].reason
 
 
