@@ -153,11 +153,11 @@ def _tripped(rows, providers: dict[int, int]) -> dict[int, tuple[datetime, dict[
 
 def _suspend(warmup: IpWarmup, kind: str, until: datetime, hour, counts, limit, now):
     """Suspend one pair (in memory) and return the decision that explains it."""
+    hours = int((until - now).total_seconds() // 3600)
     when = (
         "until a blocklist check comes back clean (checking now)"
         if kind == "blocklisted"
-        else f"for {int((until - now).total_seconds() // 3600)} hours, until "
-        f"{until:%Y-%m-%d %H:%M} UTC"
+        else f"for {hours} hour{'s' if hours != 1 else ''}, until {until:%Y-%m-%d %H:%M} UTC"
     )
     detail = ", ".join(f"{counts[k]} {LABELS[k]}" for k in backoff.KINDS if counts[k])
     reason = (

@@ -289,7 +289,7 @@ def test_it_shows_the_warm_up_per_provider(db, request, setup, who):
         "warmup_percentage": 0,
         "last_decision": None,
     }
-    assert rows["microsoft"]["daily_cap"] == 50
+    assert rows["microsoft"]["daily_cap"] == 1000  # the profile's first stage
     assert rows["microsoft"]["used_today"] == 0
 
 
@@ -298,7 +298,7 @@ def test_a_warm_ip_shows_its_growth_allowance(owner_api, setup):
 
     assert rows["google"]["state"] == "warm"
     assert rows["google"]["daily_cap"] == 20000  # the target cap it ended its warm-up at
-    assert rows["google"]["stage"] == 19
+    assert rows["google"]["stage"] == len(f.profile("google").stage_caps())  # its last stage
 
 
 def test_the_warm_up_view_takes_a_fixed_number_of_queries(
@@ -317,18 +317,18 @@ def test_it_shows_a_providers_stage_table(member_api):
     body = member_api.get("/api/v1/providers/google/schedule/").json()
 
     assert body["provider"] == "google"
-    assert (body["start_cap"], body["target_cap"], body["min_days"]) == (50, 20000, 42)
+    assert (body["start_cap"], body["target_cap"], body["min_days"]) == (1000, 20000, 42)
     assert body["floor"] == 1000
     stages = body["stages"]
     assert stages[0] == {
         "stage": 1,
-        "daily_cap": 50,
-        "days": 3,
+        "daily_cap": 1000,
+        "days": 5,
         "first_day": 1,
-        "last_day": 3,
+        "last_day": 5,
         "engaged_days": 30,
     }
-    assert stages[1]["daily_cap"] == 70
+    assert stages[1]["daily_cap"] == 1400
     assert stages[-1]["daily_cap"] == 20000
     assert sum(s["days"] for s in stages) == 42
     assert [s["daily_cap"] for s in stages] == sorted({s["daily_cap"] for s in stages})
@@ -548,13 +548,13 @@ def test_with_automatic_warm_up_off_a_new_ip_takes_full_traffic_and_says_why(
 
 
 def test_the_ip_list_reports_the_warm_up_percentage_per_ip_and_provider(owner_api, setup):
-    f.set_caps(DedicatedIp.objects.get(address="203.0.113.1"), {"google": 1_000})
+    f.set_caps(DedicatedIp.objects.get(address="203.0.113.1"), {"google": 4_472})
 
     ips = {ip["address"]: ip for ip in owner_api.get("/api/v1/ips/").json()["results"]}
 
     warming, warm = ips["203.0.113.1"], ips["2001:db8::2"]
     assert warm["warmup_percentage"] == 100
-    # Google: 1,000 a day between 50 and 20,000 on a log scale is half way; the others start.
+    # Google: 4,472 a day between 1,000 and 20,000 on a log scale is half way; the others start.
     assert warming["warmup_percentage_by_provider"]["google"] == 50
     assert warming["warmup_percentage_by_provider"]["yahoo"] == 0
     assert warming["warmup_percentage"] == 5  # the mean over eleven providers

@@ -16,19 +16,12 @@ from ips.tests import factories as f
 from ips.types import Recipient
 from warmup_site.schedules import JOBS
 
-# These tests pin Google's profile to a long table (the `_long_table` fixture): stages 50, 70,
-# 98, 138, 193, …, 20,000 (19 stages); stages 1–4 ask for 3 sending days each, the others for
-# 2; growth ×2 in the fast lane, ×1.25 near trouble.
+# These tests pin Google's profile to a long table (ips/tests/conftest.py `long_google_table`):
+# stages 50, 70, 98, 138, 193, …, 20,000 (19 stages).
+pytestmark = pytest.mark.usefixtures("long_google_table")
 RUN_AT = datetime(2026, 11, 23, 0, 10, tzinfo=UTC)
 TODAY = RUN_AT.date()
 YESTERDAY = TODAY - timedelta(days=1)
-
-
-@pytest.fixture(autouse=True)
-def _long_table(db):
-    WarmupProfile.objects.filter(provider__slug="google").update(
-        start_cap=50, fast_growth=2, cautious_growth=1.25
-    )
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ from warmup_site.errors import ApplicationError
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 WARMING = "203.0.113.1"
 URL = f"/api/v1/ips/{WARMING}/warmup/"
+# Google's profile as the long stage table 50, 70, 98, … (ips/tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("long_google_table")
 
 
 @pytest.fixture(autouse=True)

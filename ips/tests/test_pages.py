@@ -193,7 +193,7 @@ def test_the_profile_page_shows_the_stage_table(operator_client):
 
     body = operator_client.get(f"/admin/ips/warmupprofile/{google.pk}/change/").content.decode()
 
-    assert "<tr><td>1</td><td>50</td><td>3</td><td>1–3</td><td>30</td></tr>" in body
+    assert "<tr><td>1</td><td>1000</td><td>5</td><td>1–5</td><td>30</td></tr>" in body
 
 
 def test_an_operator_makes_another_pool_the_default(operator_client, account):

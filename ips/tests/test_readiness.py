@@ -52,7 +52,7 @@ def test_it_passes_a_clean_ip_and_starts_its_warm_up(dns_server, ip):
     assert found["fcrdns"].detail == f"{HOST} resolves back to {ADDRESS}"
     assert found["dnsbl:zen.spamhaus.org"].detail == "not listed on zen.spamhaus.org"
     google = f.warmup(ip, "google")
-    assert (google.state, google.stage, google.daily_cap) == ("warming", 1, 50)
+    assert (google.state, google.stage, google.daily_cap) == ("warming", 1, 1000)
     assert ip.next_check_at > timezone.now() + timedelta(hours=5)
 
 

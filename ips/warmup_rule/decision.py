@@ -163,6 +163,11 @@ def n(value: float) -> str:
     return f"{round(value):,}"
 
 
+def counted(value: float, singular: str, plural: str) -> str:
+    """'1 complaint', '3 complaints'."""
+    return f"{n(value)} {singular if round(value) == 1 else plural}"
+
+
 def pct(part: float, whole: float) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "—"
 
@@ -288,8 +293,9 @@ class Day:
         spam = f", {n(day.spam)} in spam" if day.spam else ""
         return (
             f"{n(day.routed)} of {n(day.cap)} routed ({pct(day.routed, day.cap)}), "
-            f"{n(day.rejections)} throttling/blocking replies, {n(day.complaints)} complaints, "
-            f"{n(day.hard_bounced)} hard bounces{spam}"
+            f"{counted(day.rejections, 'throttling/blocking reply', 'throttling/blocking replies')}"
+            f", {counted(day.complaints, 'complaint', 'complaints')}, "
+            f"{counted(day.hard_bounced, 'hard bounce', 'hard bounces')}{spam}"
         )
 
     def cut(self, factor: float, *, state: str = State.BACKOFF) -> PairState:
