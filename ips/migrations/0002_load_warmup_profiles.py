@@ -38,7 +38,7 @@ def load(apps, schema_editor):
                 "min_days": min_days,
                 "pacing_hours": pacing,
                 "floor": 1000,
-                "max_daily_growth": "0.20",
+                # max_daily_growth (since removed, 0006) took its default, 0.20.
                 "engaged_days_start": 30,
                 "engaged_days_step": 15,
             },

@@ -139,15 +139,28 @@ def test_it_stores_the_results_once_and_counts_them_for_the_ips(acme, log_file):
     assert (gmail.delivered, gmail.deferred, gmail.throttled) == (1, 1, 1)
 
 
-def test_it_reports_sender_domains_no_account_has(acme, tmp_path):
+def test_events_of_sender_domains_nobody_verified_are_stored_in_no_account(acme, tmp_path):
     path = tmp_path / "mail.log"
     path.write_text(LOG.replace("news@acme.example", "news@stranger.example"))
 
     out, _ = ingest(str(path), "--transport", "postfix-ip5=203.0.113.5")
 
-    assert "stored 0 new events" in out
-    assert "5 for sender domains no account has: stranger.example" in out
-    assert not DeliveryEvent.objects.exists()
+    assert "stored 5 new events" in out
+    assert "in no account: 5 events from sender domains no account has verified" in out
+    assert "(stranger.example)" in out
+    assert set(DeliveryEvent.objects.values_list("account_id", flat=True)) == {None}
+    # As over the API: a dedicated IP counts only its own account's mail (docs/api.md).
+    assert not IpWarmupDay.objects.exists()
+
+
+def test_a_subdomain_belongs_to_the_account_that_verified_its_parent(acme, account, tmp_path):
+    path = tmp_path / "mail.log"
+    path.write_text(LOG.replace("news@acme.example", "news@mail.acme.example"))
+
+    out, _ = ingest(str(path), "--transport", "postfix-ip5=203.0.113.5")
+
+    assert "in no account" not in out
+    assert set(DeliveryEvent.objects.values_list("account_id", flat=True)) == {account.pk}
 
 
 def test_it_stores_for_the_account_given(acme, account, tmp_path):

@@ -37,9 +37,10 @@ def load_reference_data() -> None:
     transactional tests may have flushed, and Django's serialized rollback does not always
     restore it (it depends on which tests ran before). Such a test calls this first.
     """
-    for module in (
-        "providers.migrations.0002_load_providers",
-        "providers.migrations.0004_load_smtp_response_rules",
-        "ips.migrations.0002_load_warmup_profiles",
+    for module, function in (
+        ("providers.migrations.0002_load_providers", "load"),
+        ("providers.migrations.0004_load_smtp_response_rules", "load"),
+        ("ips.migrations.0002_load_warmup_profiles", "load"),
+        ("ips.migrations.0009_closed_loop_profiles", "forward"),
     ):
-        import_module(module).load(apps, None)
+        getattr(import_module(module), function)(apps, None)

@@ -3,8 +3,10 @@
 For operators who send through Postfix (one smtp transport per dedicated IP, docs/integrations.md):
 every `status=sent|deferred|bounced` line of a transport that sends from one of our IPs becomes
 the event the Haraka plugin would have posted, and is stored exactly as POST /api/v1/events/
-stores it (the same validation, ips.services.events_ingest). Event ids come from the lines, so
-reading a file again — or a rotated file that overlaps — stores nothing twice.
+stores it for the operators' sending pipeline (the same validation, ips.services.events_ingest
+with pipeline=True): each event belongs to the account that verified its sender domain, and
+counts for its IP whatever the pool. Event ids come from the lines, so reading a file again — or
+a rotated file that overlaps — stores nothing twice.
 
     manage.py ingest_postfix_log /var/log/mail.log.1 /var/log/mail.log \\
         --transport postfix-ip5=203.0.113.5 --transport postfix-ip6=203.0.113.6 --timezone UTC
@@ -20,7 +22,7 @@ import gzip
 import json
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,7 +30,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.models import Account
-from domains.models import Domain
+from domains.selectors import verified_domain_owners
 from ips import inputs, services
 from ips.addresses import normalise_ip
 from ips.postfix_log import PostfixLogParser
@@ -46,22 +48,6 @@ def _lines(paths: list[str]) -> Iterator[str]:
                 yield from handle
         except OSError as exc:
             raise CommandError(f"{path}: {exc.strerror or exc}") from exc
-
-
-def accounts_by_domain(names: set[str]) -> dict[str, Account]:
-    """The account each sender domain belongs to: the one that has it verified, else the only one
-    that added it. A name several accounts added and none verified belongs to nobody yet."""
-    found: dict[str, list[Domain]] = defaultdict(list)
-    for domain in Domain.objects.filter(name__in=names).select_related("account"):
-        found[domain.name].append(domain)
-    result = {}
-    for name, domains in found.items():
-        verified = [d for d in domains if d.status == Domain.Status.VERIFIED]
-        if verified:
-            result[name] = verified[0].account
-        elif len(domains) == 1:
-            result[name] = domains[0].account
-    return result
 
 
 class Command(BaseCommand):
@@ -94,8 +80,9 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--account",
-            help="Store every event for this account (slug) instead of the account that owns "
-            "each sender domain.",
+            help="Store every event for this account (slug), as its own API token would: they "
+            "count for its dedicated IPs only. Default: as the sending pipeline, each event for "
+            "the account that verified its sender domain.",
         )
         parser.add_argument(
             "--batch",
@@ -162,22 +149,15 @@ class Command(BaseCommand):
         self._summary(parser.stats, dry_run=options["dry_run"])
 
     def _store(self, events: list[dict], *, account: Account | None, batch: int) -> None:
-        by_account: dict[Account, list[dict]] = defaultdict(list)
-        if account is not None:
-            by_account[account] = events
-        else:
-            owners = accounts_by_domain({e["sender_domain"] for e in events})
+        if account is None:
+            owners = verified_domain_owners(names={e["sender_domain"] for e in events})
             for event in events:
-                owner = owners.get(event["sender_domain"])
-                if owner is None:
+                if owners[event["sender_domain"]] is None:
                     self.unknown[event["sender_domain"]] += 1
-                else:
-                    by_account[owner].append(event)
-        for owner, items in by_account.items():
-            for start in range(0, len(items), batch):
-                self._ingest(owner, items[start : start + batch])
+        for start in range(0, len(events), batch):
+            self._ingest(account, events[start : start + batch])
 
-    def _ingest(self, account: Account, events: list[dict]) -> None:
+    def _ingest(self, account: Account | None, events: list[dict]) -> None:
         now = timezone.now()
         while events:
             try:
@@ -191,7 +171,9 @@ class Command(BaseCommand):
                 self.totals["invalid"] += 1
                 events = events[:index] + events[index + 1 :]
                 continue
-            result = services.events_ingest(account=account, events=parsed, now=now)
+            result = services.events_ingest(
+                account=account, events=parsed, now=now, pipeline=account is None
+            )
             self.totals["stored"] += result.stored
             self.totals["duplicates"] += result.duplicates
             return
@@ -216,15 +198,16 @@ class Command(BaseCommand):
                 f"{stats['sender unknown']:,} whose sender was logged before this input "
                 "(read the previous log file first)"
             )
-        if self.unknown:
-            names = ", ".join(sorted(self.unknown))
-            skipped.append(
-                f"{sum(self.unknown.values()):,} for sender domains no account has: {names}"
-            )
         if self.totals["invalid"]:
             skipped.append(f"{self.totals['invalid']:,} the events API refuses (listed above)")
         if skipped:
             self.stdout.write("skipped: " + "; ".join(skipped))
+        if self.unknown:
+            names = ", ".join(sorted(self.unknown))
+            self.stdout.write(
+                f"in no account: {sum(self.unknown.values()):,} events from sender domains no "
+                f"account has verified ({names}); stored, they count for shared-pool IPs only"
+            )
 
 
 def _event_index(field: str | None) -> int | None:
