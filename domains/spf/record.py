@@ -181,6 +181,13 @@ def parse_term(token: str) -> Term:
         raise PermError(f"{token!r} is not an SPF mechanism")
     qualifier = match.group(1) or "+"
     name, rest = match.group(2).lower(), match.group(3)
+    if rest and rest[0] not in ":/":
+        # "mx.example.com" or "include.example.com": a domain joined to the mechanism's name
+        meant = rest[1:] if name in DNS_TERMS and rest.startswith(".") else ""
+        raise PermError(
+            f"{token!r} is not an SPF mechanism",
+            f"To name the domain {meant}, write {name}:{meant}." if meant else "",
+        )
     if name == "all":
         if rest:
             raise PermError(f"{token!r}: 'all' takes nothing after it")
@@ -216,6 +223,8 @@ def _ip_term(token: str, qualifier: str, name: str, rest: str) -> Term:
     maximum = 32 if name == "ip4" else 128
     length = _prefix_length(token, length_text, maximum)
     try:
+        if "%" in address_text:  # an IPv6 scope (fe80::1%eth0) means nothing in DNS
+            raise ValueError(address_text)
         address = ipaddress.ip_address(address_text)
     except ValueError:
         raise PermError(f"{token!r} is not a valid {name} network") from None

@@ -146,6 +146,7 @@ def test_it_reports_two_spf_records_as_permerror(dns_server):
         (f"v=spf1 include:{OURS} include:localhost ~all", "'include:localhost' does not name"),
         (f"v=spf1 redirect=a.example redirect=b.example include:{OURS}", "redirect= twice"),
         (f"v=spf1 exists:%{{z}}.example.com include:{OURS}", "%{z}, which is not an SPF macro"),
+        (f"v=spf1 ip6:fe80::1%eth0 include:{OURS} ~all", "'ip6:fe80::1%eth0' is not a valid ip6"),
     ],
 )
 def test_it_reports_syntax_errors_as_permerror(dns_server, record, reason):
@@ -307,6 +308,15 @@ def test_it_explains_an_invalid_modifier(dns_server):
         finding.detail
     )
     assert finding.value == f"v=spf1 include:{OURS} ~all"
+
+
+def test_it_explains_a_domain_joined_to_a_mechanism_s_name(dns_server):
+    dns_server.add("example.com", "TXT", f"v=spf1 include.mail.example include:{OURS} ~all")
+
+    finding = check()
+
+    assert "'include.mail.example' is not an SPF mechanism" in finding.detail
+    assert "To name the domain mail.example, write include:mail.example." in finding.detail
 
 
 def test_it_explains_a_txt_lookup_that_times_out(dns_server, settings):
