@@ -49,16 +49,19 @@ def _readable(token: str) -> str | None:
     Repairs are the mechanical ones: invisible format characters (a byte-order mark, a zero-width
     space) removed, typographic dashes made hyphens, leading zeros dropped from prefix lengths.
     """
-    candidates = [token]
+    try:
+        parse_term(token)
+    except PermError:
+        pass
+    else:
+        return token
     repaired = "".join(c for c in token if unicodedata.category(c) != "Cf").translate(_LOOKALIKES)
-    candidates.append(re.sub(r"(?<=/)0+(?=[0-9])", "", repaired))
-    for candidate in candidates:
-        try:
-            parse_term(candidate)
-        except PermError:
-            continue
-        return candidate
-    return None
+    repaired = re.sub(r"(?<=/)0+(?=[0-9])", "", repaired)
+    try:
+        parse_term(repaired)
+    except PermError:
+        return None
+    return repaired
 
 
 def _terms(records: Iterable[str]) -> list[tuple[str, str | None]]:
@@ -77,11 +80,14 @@ def merged_record(existing: Iterable[str], include: str) -> str:
     mechanism when there is no `all`; every other term is kept as written, repaired when
     receivers could not read it as written, and left out when it cannot be repaired.
     """
-    include = normalise_host(include)
+    return _merge(_terms(existing), normalise_host(include))
+
+
+def _merge(terms: list[tuple[str, str | None]], include: str) -> str:
     mechanisms: list[str] = []
     modifiers: list[str] = []
     all_term: str | None = None
-    for _written, token in _terms(existing):
+    for _written, token in terms:
         if token is None or _is_our_include(token, include):
             continue
         if _MODIFIER_TOKEN.match(token) and _term_name(token) not in MECHANISMS:
@@ -111,9 +117,10 @@ def check(domain: str, *, include: str, ips: Iterable[str] = ()):
     via_include = yield from evaluate(domain, include=include)
     records = via_include.records
     found = "\n".join(records)
-    suggestion = merged_record(records, include)
+    terms = _terms(records)
+    suggestion = _merge(terms, include)
     usage = f"It uses {via_include.lookups} of the {MAX_DNS_TERMS} DNS lookups SPF allows."
-    ptr = _ptr_note(records)
+    ptr = _ptr_note(terms)
 
     if via_include.result == TEMPERROR:
         return _tempfail(found, via_include, ptr)
@@ -148,7 +155,7 @@ def check(domain: str, *, include: str, ips: Iterable[str] = ()):
             Status.MISMATCH,
             found,
             f"Receivers reject your SPF record as broken (permerror): {via_include.reason}. "
-            f"{via_include.advice or 'Correct that term.'}{_repairs_note(records)}"
+            f"{via_include.advice or 'Correct that term.'}{_repairs_note(terms)}"
             f" The record shown merges your terms with ours.{ptr}",
             value=suggestion,
         )
@@ -199,9 +206,9 @@ def _tempfail(found: str, outcome: Outcome, ptr: str) -> Finding:
     return Finding(Status.ERROR, found, f"{detail} {outcome.advice}".rstrip() + ptr)
 
 
-def _ptr_note(records: tuple[str, ...]) -> str:
+def _ptr_note(terms: list[tuple[str, str | None]]) -> str:
     """Advice against ptr in the customer's own record (what they include is not theirs)."""
-    ptr_terms = list(dict.fromkeys(t for _w, t in _terms(records) if t and _term_name(t) == "ptr"))
+    ptr_terms = list(dict.fromkeys(t for _w, t in terms if t and _term_name(t) == "ptr"))
     if not ptr_terms:
         return ""
     return (
@@ -212,9 +219,9 @@ def _ptr_note(records: tuple[str, ...]) -> str:
     )
 
 
-def _repairs_note(records: tuple[str, ...]) -> str:
+def _repairs_note(terms: list[tuple[str, str | None]]) -> str:
     notes = []
-    for written, readable in _terms(records):
+    for written, readable in terms:
         if readable is None:
             notes.append(f"leaves out {written!r}, which receivers cannot read")
         elif readable != written:

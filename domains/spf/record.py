@@ -97,8 +97,13 @@ NON_ASCII_ADVICE = (
 )
 
 
+_PRINTABLE_ASCII = re.compile(r"[ -~]*")
+
+
 def _check_characters(text: str) -> None:
     """§3 and §4.6.1: terms are separated by spaces only, and records are 7-bit ASCII."""
+    if _PRINTABLE_ASCII.fullmatch(text):
+        return  # the usual case, decided in C
     for index, char in enumerate(text):
         if " " <= char <= "~":
             continue
