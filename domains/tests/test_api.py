@@ -240,6 +240,19 @@ def test_it_explains_a_broken_spf_record_and_what_to_publish(owner_api, dns_serv
     assert spf["value"] == "v=spf1 ip4:192.0.2.0/24 include:_spf.warmup.invalid ~all"
 
 
+def test_it_explains_a_txt_record_meant_as_spf_that_receivers_do_not_read(
+    owner_api, dns_server, domain
+):
+    publish(dns_server, domain, spf='"v=spf1 mx include:_spf.warmup.invalid ~all"')
+
+    spf = spf_record(owner_api.post(url(domain, "verify/")).json())
+
+    assert spf["status"] == "missing"
+    assert "Receivers find no SPF record at example.com (result none)" in spf["detail"]
+    assert "it starts with a quote or a space" in spf["detail"]
+    assert spf["value"] == "v=spf1 mx include:_spf.warmup.invalid ~all"
+
+
 def test_it_explains_an_spf_lookup_that_timed_out(owner_api, dns_server, domain, settings):
     settings.WARMUP_DNS_TIMEOUT = 0.3
     publish(dns_server, domain)

@@ -291,3 +291,13 @@ def test_it_says_when_the_spf_lookup_timed_out(owner_client, dns_server, domain,
     assert "the TXT lookup of example.com failed (no answer within 0.3 s)" in page
     assert "ask the DNS host of example.com why TXT queries fail" in page
     assert '<span class="badge badge-info">Could not check</span>' in page
+
+
+def test_it_says_why_a_txt_record_is_not_read_as_spf(owner_client, dns_server, domain):
+    publish(dns_server, domain, spf="v=spf1include:_spf.warmup.invalid ~all")
+
+    page = body(owner_client.post(f"/domains/{domain.pk}/verify/", follow=True))
+
+    assert "Receivers find no SPF record at example.com (result none)" in page
+    assert "v=spf1 must be followed by a space" in page
+    assert '<span class="badge badge-bad">Missing</span>' in page
