@@ -12,14 +12,22 @@ Every lookup ends in exactly one of three outcomes, because callers must treat t
 * ``TEMPFAIL`` — we do not know (timeout, SERVFAIL, no reachable nameserver): never a fact,
                  record it and retry later.
 
+A name that cannot be put in a query at all (an empty label, a label longer than 63 octets, more
+than 253 characters — SPF macros can build such names) is ``ABSENT`` with an error starting with
+"invalid name": no record can exist there, which is a fact, not a failure to find out.
+
 Record values come back normalised: host names lower case without the trailing dot, TXT records
 with their character-strings joined (a DKIM key is longer than one 255-byte string), MX as
-``(preference, host)``.
+``(preference, host)``. A record that is malformed on the wire (a TXT record of no strings at
+all) is skipped and the rest of the answer kept: dnspython would otherwise drop the whole UDP
+answer and wait until the lifetime runs out, turning one bad record into a timeout.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import socket
+import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +35,8 @@ from enum import StrEnum
 from functools import lru_cache
 
 import dns.exception
+import dns.inet
+import dns.message
 import dns.name
 import dns.nameserver
 import dns.rcode
@@ -77,6 +87,8 @@ class Result:
             return ", ".join(_format_record(self.rdtype, r) for r in self.records)
         if self.nxdomain:
             return f"{self.name} does not exist (NXDOMAIN)"
+        if self.absent and self.error.startswith(INVALID_NAME):
+            return f"{self.name} cannot exist in DNS ({self.error})"
         if self.absent:
             return f"no {self.rdtype} record at {self.name}"
         return f"DNS lookup of {self.name} failed: {self.error}"
@@ -86,6 +98,9 @@ def _format_record(rdtype: str, record) -> str:
     if rdtype == "MX":
         return f"{record[0]} {record[1]}"
     return str(record)
+
+
+INVALID_NAME = "invalid name"
 
 
 # --- configuration --------------------------------------------------------------------------------
@@ -125,24 +140,89 @@ def parse_nameservers(values: Iterable[str]) -> list[tuple[str, int]]:
     return [parse_nameserver(v) for v in values]
 
 
+class _Nameserver(dns.nameserver.Do53Nameserver):
+    """A nameserver whose UDP answers are parsed leniently (see the module doc).
+
+    dnspython's own UDP path ignores an answer it cannot parse and waits for another until the
+    lifetime ends. Here the answer is parsed with `continue_on_error`: a malformed record is
+    left out and the rest used. Answers that are not ours (wrong id or question) and packets
+    that cannot be read at all are still ignored, as dnspython does. TCP is dnspython's.
+    """
+
+    def query(
+        self,
+        request: dns.message.QueryMessage,
+        timeout: float,
+        source: str | None,
+        source_port: int,
+        max_size: bool,
+        one_rr_per_rrset: bool = False,
+        ignore_trailing: bool = False,
+    ) -> dns.message.Message:
+        if max_size or source:
+            return super().query(
+                request, timeout, source, source_port, max_size, one_rr_per_rrset, ignore_trailing
+            )
+        expiration = time.monotonic() + timeout
+        family = dns.inet.af_for_address(self.address)
+        with socket.socket(family, socket.SOCK_DGRAM) as sock:
+            sock.connect((self.address, self.port))
+            sock.send(request.to_wire())
+            while True:
+                remaining = expiration - time.monotonic()
+                if remaining <= 0:
+                    raise dns.exception.Timeout(timeout=timeout)
+                sock.settimeout(remaining)
+                try:
+                    wire = sock.recv(65535)
+                except TimeoutError:
+                    raise dns.exception.Timeout(timeout=timeout) from None
+                try:
+                    response = dns.message.from_wire(
+                        wire,
+                        request_mac=request.mac,
+                        one_rr_per_rrset=one_rr_per_rrset,
+                        ignore_trailing=ignore_trailing,
+                        raise_on_truncation=True,
+                        continue_on_error=True,
+                    )
+                except dns.message.Truncated:
+                    raise  # the resolver asks again over TCP
+                except dns.exception.DNSException:
+                    continue
+                if request.is_response(response):
+                    return response
+
+
 @lru_cache(maxsize=8)
 def _build_resolver(nameservers: tuple[str, ...], timeout: float) -> dns.resolver.Resolver | None:
     if nameservers:
         resolver = dns.resolver.Resolver(configure=False)
         resolver.nameservers = [
-            dns.nameserver.Do53Nameserver(host, port)
-            for host, port in parse_nameservers(nameservers)
+            _Nameserver(host, port) for host, port in parse_nameservers(nameservers)
         ]
     else:
         try:
             resolver = dns.resolver.Resolver(configure=True)
         except dns.resolver.NoResolverConfiguration:
             return None
+        resolver.nameservers = [
+            _Nameserver(ns, resolver.port) if isinstance(ns, str) and _is_address(ns) else ns
+            for ns in resolver.nameservers
+        ]
     resolver.lifetime = timeout
     # One try per nameserver may take the whole lifetime; dnspython moves on when it expires.
     resolver.timeout = timeout
     resolver.cache = None  # answers are cached in the database where they matter, with their TTL
     return resolver
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def get_resolver() -> dns.resolver.Resolver | None:
@@ -174,11 +254,15 @@ def lookup(name: str, rdtype: str) -> Result:
     """Resolve one name; never raises for DNS trouble (see the module doc for the outcomes)."""
     rdtype = rdtype.upper()
     qname = _normalise_name(name)
+    try:
+        name_in_query = dns.name.from_text(qname)
+    except dns.exception.DNSException as exc:  # EmptyLabel, LabelTooLong, NameTooLong, IDNA
+        return Result(qname, rdtype, Outcome.ABSENT, error=f"{INVALID_NAME}: {_name_problem(exc)}")
     resolver = get_resolver()
     if resolver is None:
         return Result(qname, rdtype, Outcome.TEMPFAIL, error="no nameserver is configured")
     try:
-        answer = resolver.resolve(dns.name.from_text(qname), rdtype, search=False)
+        answer = resolver.resolve(name_in_query, rdtype, search=False)
     except dns.resolver.NXDOMAIN:
         return Result(qname, rdtype, Outcome.ABSENT, error="NXDOMAIN")
     except dns.resolver.NoAnswer:
@@ -201,6 +285,16 @@ def lookup(name: str, rdtype: str) -> Result:
         canonical_name=_normalise_name(answer.canonical_name.to_text()),
         cname_chain=chain,
     )
+
+
+def _name_problem(exc: dns.exception.DNSException) -> str:
+    if isinstance(exc, dns.name.EmptyLabel):
+        return "it has an empty label (two dots in a row)"
+    if isinstance(exc, dns.name.LabelTooLong):
+        return "a label is longer than 63 octets"
+    if isinstance(exc, dns.name.NameTooLong):
+        return "it is longer than 255 octets"
+    return str(exc) or type(exc).__name__
 
 
 def _no_nameservers_reason(exc: dns.resolver.NoNameservers) -> str:

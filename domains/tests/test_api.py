@@ -209,6 +209,63 @@ def test_it_reports_missing_records_in_words(owner_api, domain):
     assert data["problem"].startswith("Required records are not right: Ownership missing")
 
 
+def spf_record(data: dict) -> dict:
+    return next(r for r in data["records"] if r["kind"] == "spf")
+
+
+def test_it_explains_an_spf_record_that_uses_ptr(owner_api, dns_server, domain):
+    publish(dns_server, domain, spf="v=spf1 ptr include:_spf.warmup.invalid ~all")
+
+    data = owner_api.post(url(domain, "verify/")).json()
+
+    spf = spf_record(data)
+    assert spf["status"] == "ok"
+    assert "Your record uses ptr, which RFC 7208 asks senders not to use" in spf["detail"]
+    assert "Replace it with ip4:/ip6: ranges" in spf["detail"]
+
+
+def test_it_explains_a_broken_spf_record_and_what_to_publish(owner_api, dns_server, domain):
+    publish(dns_server, domain, spf="v=spf1 ip4:192.0.2.0/024\ninclude:_spf.warmup.invalid ~all")
+
+    data = owner_api.post(url(domain, "verify/")).json()
+
+    spf = spf_record(data)
+    assert data["status"] == "pending"
+    assert spf["status"] == "mismatch"
+    assert spf["found"] == "v=spf1 ip4:192.0.2.0/024\ninclude:_spf.warmup.invalid ~all"
+    assert "Receivers reject your SPF record as broken (permerror)" in spf["detail"]
+    assert "a line feed (LF)" in spf["detail"]
+    assert "Publish the record again on one line" in spf["detail"]
+    assert "writes 'ip4:192.0.2.0/024' as ip4:192.0.2.0/24" in spf["detail"]
+    assert spf["value"] == "v=spf1 ip4:192.0.2.0/24 include:_spf.warmup.invalid ~all"
+
+
+def test_it_explains_a_txt_record_meant_as_spf_that_receivers_do_not_read(
+    owner_api, dns_server, domain
+):
+    publish(dns_server, domain, spf='"v=spf1 mx include:_spf.warmup.invalid ~all"')
+
+    spf = spf_record(owner_api.post(url(domain, "verify/")).json())
+
+    assert spf["status"] == "missing"
+    assert "Receivers find no SPF record at example.com (result none)" in spf["detail"]
+    assert "it starts with a quote or a space" in spf["detail"]
+    assert spf["value"] == "v=spf1 mx include:_spf.warmup.invalid ~all"
+
+
+def test_it_explains_an_spf_lookup_that_timed_out(owner_api, dns_server, domain, settings):
+    settings.WARMUP_DNS_TIMEOUT = 0.3
+    publish(dns_server, domain)
+    dns_server.add("example.com", "A", "192.0.2.1")
+    dns_server.fail("example.com", "TIMEOUT", rtype="TXT")
+
+    spf = spf_record(owner_api.post(url(domain, "verify/")).json())
+
+    assert spf["status"] == "error"
+    assert "the TXT lookup of example.com failed (no answer within 0.3 s)" in spf["detail"]
+    assert "ask the DNS host of example.com why TXT queries fail" in spf["detail"]
+
+
 # --- DKIM rotation --------------------------------------------------------------------------------
 
 

@@ -265,3 +265,39 @@ def test_it_says_when_dns_did_not_answer(owner_client, dns_server, domain):
     assert "example.com is not verified yet. We could not check DMARC" in page
     assert "changes nothing" in page
     assert '<span class="badge badge-info">Could not check</span>' in page
+
+
+def test_it_explains_spf_verdicts_in_plain_words(owner_client, dns_server, domain):
+    publish(dns_server, domain, spf="v=spf1 ptr a:mail.example.com\rinclude:_spf.warmup.invalid")
+
+    page = body(owner_client.post(f"/domains/{domain.pk}/verify/", follow=True))
+
+    assert "example.com is not verified yet: SPF needs attention." in page
+    assert "Receivers reject your SPF record as broken (permerror)" in page
+    assert "it contains a carriage return (CR)" in page
+    assert "Publish the record again on one line" in page
+    assert "Your record uses ptr, which RFC 7208 asks senders not to use" in page
+    assert "v=spf1 ptr a:mail.example.com include:_spf.warmup.invalid ~all" in page
+
+
+def test_it_says_when_the_spf_lookup_timed_out(owner_client, dns_server, domain, settings):
+    settings.WARMUP_DNS_TIMEOUT = 0.3
+    publish(dns_server, domain)
+    dns_server.fail("example.com", "TIMEOUT", rtype="TXT")
+
+    page = body(owner_client.post(f"/domains/{domain.pk}/verify/", follow=True))
+
+    assert "example.com is not verified yet. We could not check SPF" in page
+    assert "the TXT lookup of example.com failed (no answer within 0.3 s)" in page
+    assert "ask the DNS host of example.com why TXT queries fail" in page
+    assert '<span class="badge badge-info">Could not check</span>' in page
+
+
+def test_it_says_why_a_txt_record_is_not_read_as_spf(owner_client, dns_server, domain):
+    publish(dns_server, domain, spf="v=spf1include:_spf.warmup.invalid ~all")
+
+    page = body(owner_client.post(f"/domains/{domain.pk}/verify/", follow=True))
+
+    assert "Receivers find no SPF record at example.com (result none)" in page
+    assert "v=spf1 must be followed by a space" in page
+    assert '<span class="badge badge-bad">Missing</span>' in page

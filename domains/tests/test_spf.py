@@ -147,7 +147,8 @@ def test_it_reports_two_spf_records_as_permerror(dns_server):
         (f"v=spf1 include:{OURS} a:example.com/33 ~all", "prefix length out of range"),
         (f"v=spf1 include:{OURS} include:localhost ~all", "'include:localhost' does not name"),
         (f"v=spf1 redirect=a.example redirect=b.example include:{OURS}", "redirect= twice"),
-        (f"v=spf1 exists:%{{z}}.example.com include:{OURS}", "invalid macro"),
+        (f"v=spf1 exists:%{{z}}.example.com include:{OURS}", "%{z}, which is not an SPF macro"),
+        (f"v=spf1 ip6:fe80::1%eth0 include:{OURS} ~all", "'ip6:fe80::1%eth0' is not a valid ip6"),
     ],
 )
 def test_it_reports_syntax_errors_as_permerror(dns_server, record, reason):
@@ -225,6 +226,146 @@ def test_it_treats_a_temporary_failure_in_an_include_chain_as_an_error(dns_serve
     assert "SERVFAIL" in finding.detail
 
 
+# --- verdicts in plain words: ptr, broken syntax, DNS failures, no record -------------------------
+
+
+def test_it_warns_that_ptr_may_be_ignored_even_when_the_record_is_ok(dns_server):
+    dns_server.add("example.com", "TXT", f"v=spf1 ptr:example.com include:{OURS} ~all")
+
+    finding = check()
+
+    assert finding.status == Status.OK
+    assert "Your record uses ptr:example.com, which RFC 7208 asks senders not to use" in (
+        finding.detail
+    )
+    assert "some receivers ignore it" in finding.detail
+    assert "Replace it with ip4:/ip6: ranges of those servers, or with a or mx terms." in (
+        finding.detail
+    )
+
+
+def test_it_accepts_sending_ips_authorised_by_ptr_and_warns(dns_server):
+    dns_server.add("example.com", "TXT", "v=spf1 ptr -all")
+    dns_server.add("7.113.0.203.in-addr.arpa", "PTR", "out.example.com")
+    dns_server.add("out.example.com", "A", "203.0.113.7")
+
+    finding = check(ips=["203.0.113.7"])
+
+    assert finding.status == Status.OK  # what Gmail answers: ptr is evaluated
+    assert "203.0.113.7 by ptr" in finding.detail
+    assert "Your record uses ptr, which RFC 7208 asks senders not to use" in finding.detail
+
+
+def test_it_explains_a_line_break_inside_the_record(dns_server):
+    dns_server.add("example.com", "TXT", "v=spf1 a:mail.example.com\rptr -all")
+
+    finding = check()
+
+    assert finding.status == Status.MISMATCH
+    assert "broken (permerror)" in finding.detail
+    assert "a carriage return (CR) in 'a:mail.example.com\\rptr'" in finding.detail
+    assert "Publish the record again on one line" in finding.detail
+    assert finding.value == f"v=spf1 a:mail.example.com ptr include:{OURS} -all"
+
+
+def test_it_repairs_pasted_characters_in_the_record_to_publish(dns_server):
+    dns_server.add("example.com", "TXT", "v=spf1 \ufeffinclude:_spf.google.com \u2013all")
+
+    finding = check()
+
+    assert finding.status == Status.MISMATCH
+    assert "non-ASCII character U+FEFF" in finding.detail
+    assert "Retype that term by hand" in finding.detail
+    assert "writes '\\ufeffinclude:_spf.google.com' as include:_spf.google.com" in (finding.detail)
+    assert finding.value == f"v=spf1 include:_spf.google.com include:{OURS} -all"
+
+
+def test_it_leaves_out_terms_that_cannot_be_repaired(dns_server):
+    dns_server.add("example.com", "TXT", "v=spf1 a:café.example.com mx ~all")
+
+    finding = check()
+
+    assert "leaves out 'a:café.example.com', which receivers cannot read" in finding.detail
+    assert finding.value == f"v=spf1 mx include:{OURS} ~all"
+
+
+def test_it_explains_a_prefix_length_with_a_leading_zero(dns_server):
+    dns_server.add("example.com", "TXT", f"v=spf1 ip4:192.0.2.0/024 include:{OURS} ~all")
+
+    finding = check()
+
+    assert finding.status == Status.MISMATCH
+    assert "writes the prefix length /024 with a leading zero" in finding.detail
+    assert "Write /24 instead of /024." in finding.detail
+    assert finding.value == f"v=spf1 ip4:192.0.2.0/24 include:{OURS} ~all"
+
+
+def test_it_explains_an_invalid_modifier(dns_server):
+    dns_server.add("example.com", "TXT", f"v=spf1 include:{OURS} 1up=foo ~all")
+
+    finding = check()
+
+    assert finding.status == Status.MISMATCH
+    assert "'1up=foo' is not a valid modifier: a modifier's name starts with a letter" in (
+        finding.detail
+    )
+    assert finding.value == f"v=spf1 include:{OURS} ~all"
+
+
+def test_it_explains_a_domain_joined_to_a_mechanism_s_name(dns_server):
+    dns_server.add("example.com", "TXT", f"v=spf1 include.mail.example include:{OURS} ~all")
+
+    finding = check()
+
+    assert "'include.mail.example' is not an SPF mechanism" in finding.detail
+    assert "To name the domain mail.example, write include:mail.example." in finding.detail
+
+
+def test_it_explains_a_txt_lookup_that_times_out(dns_server, settings):
+    settings.WARMUP_DNS_TIMEOUT = 0.3
+    dns_server.add("example.com", "A", "192.0.2.1")
+    dns_server.add("example.com", "TXT", f"v=spf1 include:{OURS} ~all")
+    dns_server.fail("example.com", "TIMEOUT", rtype="TXT")
+
+    finding = check()
+
+    assert finding.status == Status.ERROR
+    assert (
+        "We could not check your SPF record: the TXT lookup of example.com failed (no answer "
+        "within 0.3 s)." in finding.detail
+    )
+    assert "answer temperror, so they may defer your mail" in finding.detail
+    assert "ask the DNS host of example.com why TXT queries fail" in finding.detail
+
+
+@pytest.mark.parametrize(
+    ("published", "why", "value"),
+    [
+        (
+            f'"v=spf1 mx include:{OURS} ~all"',
+            "it starts with a quote or a space, which DNS keeps as part of the value",
+            f"v=spf1 mx include:{OURS} ~all",
+        ),
+        ("v=spf1mx -all", "v=spf1 must be followed by a space", f"v=spf1 include:{OURS} ~all"),
+        ("v=spf3 mx -all", "starts with exactly v=spf1", f"v=spf1 include:{OURS} ~all"),
+    ],
+)
+def test_it_explains_a_record_meant_as_spf_that_is_not_read_as_spf(
+    dns_server, published, why, value
+):
+    dns_server.add("example.com", "TXT", published, "google-site-verification=abc")
+
+    finding = check()
+
+    assert finding.status == Status.MISSING
+    assert finding.found == published
+    assert "Receivers find no SPF record at example.com (result none): your TXT record" in (
+        finding.detail
+    )
+    assert why in finding.detail
+    assert finding.value == value
+
+
 # --- the account's sending IPs (through the hook) -------------------------------------------------
 
 
@@ -286,7 +427,7 @@ def test_it_names_the_sending_ips_a_record_does_not_authorise(dns_server):
         ("v=spf1 exists:%{l}.%{d2} -all", "fail"),
         ("v=spf1 include:_spf.warmup.invalid -all", "pass"),
         ("v=spf1 redirect=_spf.warmup.invalid", "pass"),
-        ("v=spf1 ptr -all", "fail"),  # counted, never matches (RFC 7208 §5.5)
+        ("v=spf1 ptr -all", "fail"),  # evaluated: the client has no PTR name here
     ],
 )
 def test_it_evaluates_mechanisms_for_an_ip(dns_server, record, result):

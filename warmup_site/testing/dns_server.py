@@ -11,6 +11,9 @@ client must retry over TCP, where the full answer is served).
     server.add("example.com", "TXT", ["v=spf1 ", "include:_spf.google.com ~all"])  # 2 strings
     server.add("www.example.com", "CNAME", "example.com")
     server.fail("broken.example", "SERVFAIL")   # or "REFUSED", "TIMEOUT", "TRUNCATE"
+    server.fail("slow.example", "TIMEOUT", rtype="TXT")  # only TXT queries time out
+    server.add("null.example", "TXT", [])      # a TXT record of no character-strings (malformed)
+    server.add("ptr.example", "TXT", b"v=spf1 \x80a -all")  # raw bytes, not UTF-8
     settings.WARMUP_DNS_NAMESERVERS = [server.address]
 
 `latency` (seconds) delays every answer, to measure how lookups overlap.
@@ -49,6 +52,12 @@ def _key(name: str) -> str:
     return name.strip().rstrip(".").lower()
 
 
+def _query_key(qname) -> str:
+    # Built from the raw labels, not from str(qname): dnslib escapes bytes such as spaces
+    # (`\\032`), and SPF macros can put those in a name (RFC 7208 §7.3, `%_`).
+    return ".".join(label.decode("utf-8", "surrogateescape") for label in qname.label).lower()
+
+
 def _rdata(rtype: str, value):
     if rtype == "A":
         return A(value)
@@ -60,12 +69,14 @@ def _rdata(rtype: str, value):
     if rtype == "TXT":
         # A list is served as several character-strings in one record, as DNS hosts split long
         # values (DKIM keys) into 255-byte pieces; a str longer than 255 bytes is split too.
-        strings = [value] if isinstance(value, str) else list(value)
+        # bytes are served as they are (not UTF-8: RFC 7208 §3 cases). An empty list is a
+        # record of no strings at all, which RFC 1035 forbids but which servers have sent.
+        strings = [value] if isinstance(value, str | bytes) else list(value)
         pieces = []
         for text in strings:
-            raw = text.encode("utf-8")
+            raw = text if isinstance(text, bytes) else text.encode("utf-8")
             pieces.extend(raw[i : i + 255] for i in range(0, max(len(raw), 1), 255))
-        return TXT(pieces or [b""])
+        return TXT(pieces)
     if rtype == "CNAME":
         return CNAME(value)
     if rtype == "PTR":
@@ -81,7 +92,8 @@ class DnsTestServer:
         self.latency = latency
         self.port = 0
         self._records: dict[tuple[str, str], list[tuple[object, int]]] = defaultdict(list)
-        self._failures: dict[str, str] = {}
+        # (name, type or None for every type) -> how the query fails
+        self._failures: dict[tuple[str, str | None], str] = {}
         self._lock = threading.Lock()
         self.queries: list[tuple[str, str, str]] = []  # (name, type, "udp" | "tcp")
         # The most queries ever being answered at the same moment: proof that lookups overlap.
@@ -104,13 +116,20 @@ class DnsTestServer:
                 if key[0] == _key(name) and (rtype is None or key[1] == rtype.upper()):
                     del self._records[key]
 
-    def fail(self, name: str, how: str) -> DnsTestServer:
-        """Make every query for `name` fail: SERVFAIL, REFUSED, TIMEOUT or TRUNCATE."""
+    def fail(self, name: str, how: str, *, rtype: str | None = None) -> DnsTestServer:
+        """Make queries for `name` fail: SERVFAIL, REFUSED, TIMEOUT or TRUNCATE.
+
+        Every query for the name, or with `rtype` only queries of that type (a server that
+        times out on TXT while it answers A, as some do); a failure for the type wins.
+        """
         if how not in FAILURES:
             raise ValueError(f"how must be one of {FAILURES}")
         with self._lock:
-            self._failures[_key(name)] = how
+            self._failures[(_key(name), rtype.upper() if rtype else None)] = how
         return self
+
+    def _failure(self, name: str, qtype: str) -> str | None:
+        return self._failures.get((name, qtype)) or self._failures.get((name, None))
 
     def clear(self) -> None:
         with self._lock:
@@ -132,12 +151,12 @@ class DnsTestServer:
     def answer(self, data: bytes, protocol: str) -> bytes | None:
         """The reply to a query packet, or None to stay silent."""
         request = DNSRecord.parse(data)
-        qname = str(request.q.qname)
+        qname = request.q.qname
         qtype = QTYPE[request.q.qtype]
-        name = _key(qname)
+        name = _query_key(qname)
         with self._lock:
             self.queries.append((name, qtype, protocol))
-            failure = self._failures.get(name)
+            failure = self._failure(name, qtype)
             reply = request.reply()
             if failure == "TIMEOUT":
                 return None
@@ -157,7 +176,7 @@ class DnsTestServer:
                 self._in_flight -= 1
         return reply.pack()
 
-    def _fill(self, reply: DNSRecord, qname: str, name: str, qtype: str) -> None:
+    def _fill(self, reply: DNSRecord, qname, name: str, qtype: str) -> None:
         owner = qname
         for _hop in range(16):  # follow CNAME chains the way a recursive resolver does
             records = self._records.get((name, qtype))
@@ -172,8 +191,8 @@ class DnsTestServer:
                 target, ttl = cname[0]
                 reply.add_answer(RR(owner, QTYPE.CNAME, rdata=CNAME(target), ttl=ttl))
                 owner, name = target, _key(target)
-                if self._failures.get(name) in ("SERVFAIL", "REFUSED"):
-                    reply.header.rcode = getattr(RCODE, self._failures[name])
+                if self._failure(name, qtype) in ("SERVFAIL", "REFUSED"):
+                    reply.header.rcode = getattr(RCODE, self._failure(name, qtype))
                     return
                 continue
             break

@@ -146,3 +146,62 @@ def test_it_parses_nameservers(value, expected):
 def test_it_rejects_malformed_nameservers(value, reason):
     with pytest.raises(ValueError, match=reason.replace("[", r"\[")):
         dns.parse_nameserver(value)
+
+
+# --- what SPF evaluation meets (RFC 7208 §3, §4.3, §4.4, §7.3) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("a" * 64 + ".example.com", "a label is longer than 63 octets"),
+        ("a...example.com", "it has an empty label"),
+        (".".join(["abcdefghi"] * 26) + ".example", "it is longer than 255 octets"),
+    ],
+)
+def test_it_reports_a_name_that_cannot_exist_as_absent(dns_server, name, problem):
+    result = dns.lookup(name, "TXT")
+
+    assert result.outcome == Outcome.ABSENT
+    assert result.error.startswith("invalid name")
+    assert problem in result.error
+    assert "cannot exist in DNS" in result.describe()
+    assert dns_server.queries == []  # nothing was asked: no query can carry such a name
+
+
+def test_it_skips_a_txt_record_of_no_strings_and_keeps_the_others(dns_server, settings):
+    # RFC 1035 forbids a TXT record without character-strings; dnspython on its own drops the
+    # whole answer and waits out the lifetime, which would turn one bad record into a timeout.
+    settings.WARMUP_DNS_TIMEOUT = 5.0
+    dns_server.add("null.example.com", "TXT", ["v=spf1 ip4:", "192.0.2.5 -all"], [])
+
+    result = dns.lookup("null.example.com", "TXT")
+
+    assert result.outcome == Outcome.ANSWER
+    assert result.records == ("v=spf1 ip4:192.0.2.5 -all",)
+    assert [p for _n, _t, p in dns_server.queries] == ["udp"]
+
+
+def test_it_times_out_on_one_type_while_the_name_answers_others(dns_server, settings):
+    settings.WARMUP_DNS_TIMEOUT = 0.3
+    dns_server.add("slow.example.com", "A", "192.0.2.1")
+    dns_server.add("slow.example.com", "TXT", "v=spf1 -all")
+    dns_server.fail("slow.example.com", "TIMEOUT", rtype="TXT")
+
+    assert dns.lookup("slow.example.com", "A").records == ("192.0.2.1",)
+    assert dns.lookup("slow.example.com", "TXT").error == "no answer within 0.3 s"
+
+
+def test_it_looks_up_names_holding_spaces_and_percent_signs(dns_server):
+    # SPF macros can build such names: %_ is a space, %% a percent sign (RFC 7208 §7.3).
+    dns_server.add("macro%percent  space%20url-space.example.com", "A", "192.0.2.1")
+    dns_server.add("foo:bar/baz.example.com", "A", "192.0.2.2")
+
+    assert dns.lookup("macro%percent  space%20url-space.example.com", "A").records == ("192.0.2.1",)
+    assert dns.lookup("foo:bar/baz.example.com", "A").records == ("192.0.2.2",)
+
+
+def test_it_shows_txt_bytes_that_are_not_utf8_as_replacement_characters(dns_server):
+    dns_server.add("raw.example.com", "TXT", b"v=spf1 \x80a -all")
+
+    assert dns.lookup("raw.example.com", "TXT").records == ("v=spf1 \ufffda -all",)
