@@ -106,8 +106,9 @@ def domains_setup(count: int = 40) -> None:
 
 
 def scale_out_figures() -> None:
-    """Daily decisions per (pair, day), pairs' progress, domains checked, and the task results."""
-    from django.db.models import Count
+    """Daily decisions per (pair, day), pairs' progress (each pair's stage is where its
+    advances took it), domains checked, and the task results."""
+    from django.db.models import Count, F, Sum
     from django_q.models import Task
 
     from domains.models import Domain
@@ -119,10 +120,11 @@ def scale_out_figures() -> None:
         .annotate(n=Count("id"))
         .values_list("n", flat=True)
     )
+    # What the advances moved (the fast lane moves more than one stage at a time).
     advances = dict(
         IpWarmupDecision.objects.filter(kind="advance")
         .values("warmup")
-        .annotate(n=Count("id"))
+        .annotate(n=Sum(F("to_stage") - F("from_stage")))
         .values_list("warmup", "n")
     )
     stages = dict(IpWarmup.objects.values_list("id", "stage"))
