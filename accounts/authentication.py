@@ -52,7 +52,7 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
     target_class = ApiTokenAuthentication
     name = "tokenAuth"
 
-    def get_security_definition(self, auto_schema):
+    def get_security_definition(self, auto_schema):  # noqa: ARG002 - drf-spectacular's hook
         return {
             "type": "apiKey",
             "in": "header",

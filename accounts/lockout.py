@@ -56,7 +56,9 @@ def lockout_message(ends_at: datetime) -> tuple[str, int]:
 
 
 def lockout_response(
-    request: HttpRequest, original_response: HttpResponse | None, credentials: dict | None
+    request: HttpRequest,
+    original_response: HttpResponse | None,  # noqa: ARG001 - django-axes passes it
+    credentials: dict | None,
 ) -> HttpResponse:
     message, seconds = lockout_message(lockout_ends_at(request, credentials))
     if request.path.startswith("/api/"):

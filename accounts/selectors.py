@@ -29,13 +29,14 @@ def membership_list_for_user(*, user) -> list[Membership]:
 
 
 @cache
-def _statement(kind: str, vendor: str) -> tuple[str, list[tuple]]:
+def _statement(kind: str, _vendor: str) -> tuple[str, list[tuple]]:
     """A credential lookup's SQL and, per model, its fields with their database converters.
 
     Every API request authenticates, so this lookup is the one query all of them share. Built
     once per process: compiling the equivalent ORM query (four models, select_related) costs
     more than running it. `kind` is "token" (a customer token with its membership, account and
-    user) or "pipeline" (an active pipeline credential).
+    user) or "pipeline" (an active pipeline credential). `_vendor` (the database's) is part of
+    the cache key only: the SQL is quoted and converted for the connection it was built for.
     """
     quote = connection.ops.quote_name
     if kind == "token":

@@ -39,7 +39,7 @@ os.environ.setdefault("DEBUG", "true")
 os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/efficacy.sqlite3"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "warmup_site.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 

@@ -331,7 +331,7 @@ def seed_missing(f: Figures, t: Thresholds) -> Factor | None:
     )
 
 
-def warmup(f: Figures, t: Thresholds) -> Factor | None:
+def warmup(f: Figures, _t: Thresholds) -> Factor | None:
     state = f.warmup_state
     if f.suspended:
         return _factor(
@@ -378,7 +378,7 @@ def warmup(f: Figures, t: Thresholds) -> Factor | None:
     return None
 
 
-def dnsbl(f: Figures, t: Thresholds) -> Factor | None:
+def dnsbl(f: Figures, _t: Thresholds) -> Factor | None:
     if not f.dnsbl_listings:
         return None
     zones = ", ".join(f.dnsbl_listings)
@@ -393,7 +393,7 @@ def dnsbl(f: Figures, t: Thresholds) -> Factor | None:
     )
 
 
-def reverse_dns(f: Figures, t: Thresholds) -> Factor | None:
+def reverse_dns(f: Figures, _t: Thresholds) -> Factor | None:
     failing = [
         name
         for name, status in (("PTR", f.ptr), ("forward-confirmed reverse DNS", f.fcrdns))
@@ -413,7 +413,7 @@ def reverse_dns(f: Figures, t: Thresholds) -> Factor | None:
     )
 
 
-def domain_status(f: Figures, t: Thresholds) -> Factor | None:
+def domain_status(f: Figures, _t: Thresholds) -> Factor | None:
     if f.domain_status != "failed":
         return None
     return _factor(
@@ -428,7 +428,7 @@ def domain_status(f: Figures, t: Thresholds) -> Factor | None:
     )
 
 
-def snds_filter(f: Figures, t: Thresholds) -> Factor | None:
+def snds_filter(f: Figures, _t: Thresholds) -> Factor | None:
     result = f.snds_filter.upper()
     if result == "GREEN":
         return _factor(
@@ -478,7 +478,7 @@ def snds_complaints(f: Figures, t: Thresholds) -> Factor | None:
     )
 
 
-def snds_traps(f: Figures, t: Thresholds) -> Factor | None:
+def snds_traps(f: Figures, _t: Thresholds) -> Factor | None:
     if not f.snds_trap_hits:
         return None
     return _factor(
@@ -492,7 +492,7 @@ def snds_traps(f: Figures, t: Thresholds) -> Factor | None:
     )
 
 
-def snds_blocked(f: Figures, t: Thresholds) -> Factor | None:
+def snds_blocked(f: Figures, _t: Thresholds) -> Factor | None:
     if not f.snds_blocked:
         return None
     return _factor(
@@ -561,7 +561,7 @@ def postmaster_auth(f: Figures, t: Thresholds) -> Factor | None:
     )
 
 
-def postmaster_compliance(f: Figures, t: Thresholds) -> Factor | None:
+def postmaster_compliance(f: Figures, _t: Thresholds) -> Factor | None:
     if f.pm_compliance != "needs_work":
         return None
     failing = ", ".join(f.pm_compliance_failing) or "a sender requirement"

@@ -7,8 +7,10 @@ from io import StringIO
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -16,6 +18,7 @@ from rest_framework.test import APIClient
 from accounts import services
 from accounts.models import ApiToken, PipelineCredential
 from accounts.tests.factories import MembershipFactory
+from warmup_site import crypto
 
 WHO = "/test/who/"
 
@@ -151,10 +154,6 @@ def test_it_does_not_let_an_old_key_that_looks_like_a_pipeline_key_be_shadowed(o
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_keeps_existing_tokens_and_drops_their_encrypted_keys():
-    from django.db.migrations.executor import MigrationExecutor
-
-    from warmup_site import crypto
-
     executor = MigrationExecutor(connection)
     before = [("accounts", "0001_initial")]
     after = [("accounts", "0002_named_digest_only_tokens_and_pipeline_credentials")]
@@ -321,8 +320,6 @@ def test_operators_revoke_pipeline_credentials_in_the_admin(operator_client, pip
 
 
 def test_other_staff_cannot_see_pipeline_credentials(client, account, pipeline_credential):
-    from django.contrib.auth.models import Permission
-
     staff = MembershipFactory(account=account, user__username="helper").user
     staff.is_staff = True
     staff.save()

@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from domains.findings import Finding, Status, tempfail_detail
+from domains.resolution import gather
 from domains.spf.evaluation import (
     MAX_DNS_TERMS,
     NONE,
@@ -196,8 +197,6 @@ def _as_spf(near_miss: str) -> str:
 
 
 def _gather_ips(domain: str, ips: list[str]):
-    from domains.resolution import gather
-
     return (yield from gather(*(evaluate(domain, ip=ip) for ip in ips)))
 
 

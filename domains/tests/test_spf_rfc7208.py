@@ -7,6 +7,7 @@ import pytest
 
 from domains import spf
 from domains.resolution import run_one
+from warmup_site import dns
 
 CLIENT = "192.0.2.10"
 REVERSE = "10.2.0.192.in-addr.arpa"
@@ -71,8 +72,6 @@ def test_it_validates_ptr_names_of_ipv6_clients_by_aaaa(dns_server):
 
 
 def spf_reverse(address: str) -> str:
-    from warmup_site import dns
-
     return dns.reverse_name(address)
 
 

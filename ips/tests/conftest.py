@@ -1,5 +1,6 @@
 import pytest
 
+from ips.models import WarmupProfile
 from ips.routing_cache import forget as routing_cache_forget
 
 
@@ -18,8 +19,6 @@ def long_google_table(db):
     them); stages 1–4 ask for 3 sending days each, the others for 2; growth ×2 in the fast lane,
     ×1.25 near trouble. Tests of the stage machinery use it to have many small, known steps
     (the built-in profiles start at 1,000 and have ten stages)."""
-    from ips.models import WarmupProfile
-
     WarmupProfile.objects.filter(provider__slug="google").update(
         start_cap=50, fast_growth=2, cautious_growth=1.25
     )

@@ -9,7 +9,7 @@ import time_machine
 from django.db import IntegrityError, transaction
 
 from ips import tasks
-from ips.models import DedicatedIp, IpWarmup, IpWarmupDay, IpWarmupDecision, WarmupProfile
+from ips.models import DedicatedIp, IpWarmup, IpWarmupDay, IpWarmupDecision
 from ips.services.controller import controller_run
 from ips.services.routing import routes_decide
 from ips.tests import factories as f

@@ -81,7 +81,9 @@ def test_a_fixed_schedule_replaces_the_controller(db, tmp_path):
     path = tmp_path / "mine.csv"
     path.write_text("day,daily_limit\n# a comment\n1,100\n2,300\n3,900\n")
 
-    body = as_json("--days", "4", "--daily-volume", "1000", "--provider", "google", "--schedule", path)
+    body = as_json(
+        "--days", "4", "--daily-volume", "1000", "--provider", "google", "--schedule", path
+    )
 
     # The schedule's limits, then its last limit; whatever the provider says.
     assert [d["cap"] for d in body["days"]] == [100, 300, 900, 900]

@@ -34,6 +34,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from django.conf import settings
+from django.db import connection as db
+
+from ips.models import DedicatedIp
+from reputation.models import FeedConnection
+from warmup_site import crypto
+
 SANDBOX_CLIENT_ID = "sandbox-client"
 SANDBOX_CLIENT_SECRET = "sandbox-client-secret"
 SANDBOX_REFRESH_TOKEN = "sandbox-refresh-token"
@@ -184,10 +194,6 @@ class FeedServer:
         return 200, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
 
     def _check_jwt(self, assertion: str) -> str:
-        from cryptography.exceptions import InvalidSignature
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.asymmetric import padding
-
         def unb64(part: str) -> bytes:
             return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 
@@ -409,7 +415,7 @@ class SandboxFeedData:
             return None
         return self.HISTORY_DAYS - age  # 0 on the first day of history
 
-    def postmaster_access(self, domain: str) -> str:
+    def postmaster_access(self, _domain: str) -> str:
         return "ok"
 
     def postmaster_stats(self, domain: str, day: date) -> dict[str, float] | None:
@@ -482,12 +488,6 @@ class SandboxFeedData:
 def _ips_for_key_from_database(key: str) -> list[str] | None:
     """The IPs of the account whose SNDS connection holds `key` (the shared IPs for the
     operators' connection); None when no connection has it (SNDS refuses the key)."""
-    from django.db import connection as db
-
-    from ips.models import DedicatedIp
-    from reputation.models import FeedConnection
-    from warmup_site import crypto
-
     try:
         for feed in FeedConnection.objects.filter(kind=FeedConnection.Kind.SNDS):
             try:
@@ -513,8 +513,6 @@ def _ips_for_key_from_database(key: str) -> list[str] | None:
 def start(*, data: SandboxFeedData | None = None, port: int | None = None) -> FeedServer:
     """The sandbox's feed server for `manage.py serve` (WARMUP_SANDBOX_FEEDS_PORT), which
     accepts the demo's OAuth client and refresh token."""
-    from django.conf import settings
-
     server = FeedServer(
         data=data or SandboxFeedData(),
         port=settings.WARMUP_SANDBOX_FEEDS_PORT if port is None else port,

@@ -35,7 +35,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.mail import EmailMessage, get_connection
+from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -52,7 +54,8 @@ from reputation.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from reputation.services import sql
+from reputation.services import sql, webhooks
+from warmup_site.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 
@@ -402,8 +405,6 @@ def notification_preference_set(
     digest: bool | None = None,
     extra_recipients: list[str] | None = None,
 ) -> NotificationPreference:
-    from warmup_site.errors import ApplicationError
-
     pref, _ = NotificationPreference.objects.get_or_create(
         account=account, defaults={"kinds": list(DEFAULT_KINDS)}
     )
@@ -420,8 +421,6 @@ def notification_preference_set(
     if digest is not None:
         pref.digest = digest
     if extra_recipients is not None:
-        from django.core.validators import validate_email
-
         cleaned = []
         for index, address in enumerate(extra_recipients):
             try:
@@ -441,7 +440,6 @@ def operator_emails() -> list[str]:
     address."""
     if settings.WARMUP_OPERATOR_EMAILS:
         return list(settings.WARMUP_OPERATOR_EMAILS)
-    from django.contrib.auth.models import Permission
 
     operate = Permission.objects.filter(content_type__app_label="accounts", codename="operate")
     users = (
@@ -512,8 +510,6 @@ def notifications_dispatch(*, now: datetime | None = None, limit: int = 500) -> 
     """Send the events not dispatched yet: mail now (unless the account wants a digest) and a
     webhook delivery per endpoint that wants the kind. Each event is claimed with a
     conditional UPDATE, so two workers never send one twice."""
-    from reputation.services import webhooks
-
     now = now or timezone.now()
     summary = DispatchSummary()
     with transaction.atomic():

@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from ips.models import utc_day
 from reputation import sources, verdict
+from reputation.feeds.snds import BlockedRange
 from reputation.models import (
     DomainSnapshot,
     IpSnapshot,
@@ -455,24 +456,8 @@ class _DayBuilder:
             return []
         day_rows = {(r[0], r[1]): r[2:] for r in sources.ip_days(day=day)}
         current = {(r[0], r[1]): r[2:] for r in sources.ip_warmups()}
-        during: dict[tuple, tuple] = {}
-        suspended: set[tuple] = set()
-        for ip_id, provider_id, kind, daily, from_state, from_stage in sources.ip_decisions_of_day(
-            day=day
-        ):
-            if daily:
-                during[(ip_id, provider_id)] = (from_state, from_stage)
-            if kind == "suspend":
-                suspended.add((ip_id, provider_id))
-        listings: dict[int, list[str]] = defaultdict(list)
-        reverse: dict[int, dict[str, str]] = defaultdict(dict)
-        for ip_id, kind, name, status, changed_at in sources.ip_checks():
-            if kind == "dnsbl":
-                # A listing counts from the day it was seen (a catch-up does not date it back).
-                if status == "fail" and (changed_at is None or changed_at < self.end):
-                    listings[ip_id].append(name.split(":", 1)[-1])
-            elif status in ("pass", "fail"):
-                reverse[ip_id][kind] = status
+        during, suspended = self._ip_decisions()
+        listings, reverse = self._ip_checks()
         snds, blocked = self._snds(ips)
         fields = COUNTS
         previous = self._previous(IpSnapshot, "ip_id", fields)
@@ -579,6 +564,33 @@ class _DayBuilder:
                     changes.append(change)
         return rows
 
+    def _ip_decisions(self) -> tuple[dict[tuple, tuple], set[tuple]]:
+        """The day's decisions by (IP, provider): the state and stage the daily decision started
+        from, and the pairs suspended that day."""
+        during: dict[tuple, tuple] = {}
+        suspended: set[tuple] = set()
+        for ip_id, provider_id, kind, daily, from_state, from_stage in sources.ip_decisions_of_day(
+            day=self.day
+        ):
+            if daily:
+                during[(ip_id, provider_id)] = (from_state, from_stage)
+            if kind == "suspend":
+                suspended.add((ip_id, provider_id))
+        return during, suspended
+
+    def _ip_checks(self) -> tuple[dict[int, list[str]], dict[int, dict[str, str]]]:
+        """Blocklist zones listing each IP, and its reverse-DNS checks' pass/fail by kind."""
+        listings: dict[int, list[str]] = defaultdict(list)
+        reverse: dict[int, dict[str, str]] = defaultdict(dict)
+        for ip_id, kind, name, status, changed_at in sources.ip_checks():
+            if kind == "dnsbl":
+                # A listing counts from the day it was seen (a catch-up does not date it back).
+                if status == "fail" and (changed_at is None or changed_at < self.end):
+                    listings[ip_id].append(name.split(":", 1)[-1])
+            elif status in ("pass", "fail"):
+                reverse[ip_id][kind] = status
+        return listings, reverse
+
     def _snds(self, ips) -> tuple[dict[str, dict[date, tuple]], dict[int | None, set[str]]]:
         """SNDS rows of the window by address, and blocked addresses by account — only what
         a connection of the IP's own account (or the operators', for shared IPs) reported."""
@@ -605,8 +617,6 @@ class _DayBuilder:
             )
         )
         if ranges:
-            from reputation.feeds.snds import BlockedRange
-
             by_account: dict[int | None, list] = defaultdict(list)
             for account_id, first, last in ranges:
                 by_account[account_id].append(BlockedRange(first, last, True, ""))

@@ -30,8 +30,11 @@ import urllib.request
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db.models import F, Q
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from accounts.models import Account
 from reputation.models import (
@@ -109,9 +112,6 @@ def _validate_kinds(kinds: list[str] | None) -> list[str]:
 
 
 def _validate_url(url: str) -> str:
-    from django.core.exceptions import ValidationError
-    from django.core.validators import URLValidator
-
     url = (url or "").strip()
     try:
         URLValidator(schemes=["http", "https"])(url)
@@ -203,8 +203,6 @@ def delivery_for(*, endpoint: WebhookEndpoint, event: NotificationEvent, now: da
 
 
 def deliveries_enqueue(ids) -> None:
-    from django_q.tasks import async_task
-
     for pk in ids:
         async_task(
             "reputation.tasks.deliver_webhook", pk, task_name=f"webhook {pk}", group="webhooks"

@@ -6,8 +6,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
+from ips.tests import factories as f
+from providers.models import MailboxProvider
 from reputation.models import (
     DomainSnapshot,
     FeedConnection,
@@ -99,8 +102,6 @@ def test_a_new_webhook_endpoint_shows_its_secret_once(operator_client, account):
 def test_staff_who_are_not_operators_see_their_own_accounts_rows(
     client, owner, account, other_account
 ):
-    from django.contrib.auth.models import Permission
-
     owner.is_staff = True
     owner.save()
     owner.user_permissions.add(Permission.objects.get(codename="view_notificationevent"))
@@ -116,9 +117,6 @@ def test_staff_who_are_not_operators_see_their_own_accounts_rows(
 
 
 def test_snapshots_are_read_only(operator_client, account):
-    from ips.tests import factories as f
-    from providers.models import MailboxProvider
-
     domain = f.DomainFactory(account=account)
     snapshot = DomainSnapshot.objects.create(
         domain=domain,

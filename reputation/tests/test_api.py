@@ -10,6 +10,7 @@ import time_machine
 
 from accounts.models import Role
 from accounts.tests.factories import AccountFactory, MembershipFactory
+from conftest import _api_client
 from ips.tests import factories as f
 from providers.models import MailboxProvider
 from reputation.models import DomainSnapshot, FeedConnection, NotificationEvent
@@ -28,8 +29,6 @@ def _clock():
 
 @pytest.fixture
 def operator_api(operator):
-    from conftest import _api_client
-
     MembershipFactory(user=operator, account=AccountFactory(name="Ops"), role=Role.OWNER)
     return _api_client(operator)
 

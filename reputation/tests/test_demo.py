@@ -12,6 +12,7 @@ from reputation.demo import DEMO_ALERTS, DEMO_SNDS_KEY
 from reputation.feeds import google_auth
 from reputation.feeds.sandbox import SandboxFeedData, start
 from reputation.models import FeedConnection, NotificationPreference, SnapshotDay
+from reputation.services.snapshots import snapshots_run
 from warmup_site.demo import load_all
 
 
@@ -78,8 +79,6 @@ def test_without_the_feed_server_the_demo_still_snapshots_and_says_why(db, setti
 
 
 def test_the_demo_backfills_even_after_the_scheduler_ran(db, settings):
-    from reputation.services.snapshots import snapshots_run
-
     settings.WARMUP_SANDBOX = False  # no feeds: the figures of the other demos only
     snapshots_run()  # the scheduler got there first: it starts from the backfill days
 

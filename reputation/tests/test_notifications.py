@@ -20,6 +20,7 @@ from providers.models import MailboxProvider
 from reputation.models import Kind, NotificationCursor, NotificationEvent, WebhookDelivery
 from reputation.services import notifications, webhooks
 from reputation.services.notifications import notifications_dispatch, notifications_scan
+from warmup_site.errors import ApplicationError
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -316,8 +317,6 @@ def test_dispatch_queues_a_webhook_delivery_per_endpoint_that_wants_it(ip, accou
 
 
 def test_preferences_refuse_unknown_kinds_and_addresses(account):
-    from warmup_site.errors import ApplicationError
-
     with pytest.raises(ApplicationError, match=r"Unknown event kinds: ip\.on_fire"):
         notifications.notification_preference_set(account=account, kinds=["ip.on_fire"])
     with pytest.raises(ApplicationError) as error:

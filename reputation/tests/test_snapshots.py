@@ -8,10 +8,12 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from domains.models import DomainWarmup, DomainWarmupDay, DomainWarmupPlan
 from ips.inputs import EventInput
 from ips.models import IpCheck, IpWarmup, IpWarmupDay, IpWarmupDecision
 from ips.services import events_ingest
@@ -38,8 +40,6 @@ IP = "203.0.113.10"
 
 @pytest.fixture(autouse=True)
 def _clock():
-    import time_machine
-
     with time_machine.travel(NIGHT, tick=False):
         yield
 
@@ -135,8 +135,6 @@ def test_the_verdict_sums_the_window_and_the_snapshot_keeps_its_own_day(account,
 
 
 def test_it_reads_seed_placements_warm_up_decisions_and_readiness(account, subjects):
-    from domains.models import DomainWarmup, DomainWarmupDay, DomainWarmupPlan
-
     domain, ip = subjects
     warmup = DomainWarmup.objects.create(domain=domain, enabled=True, state="warming")
     plan = DomainWarmupPlan.objects.create(warmup=warmup, provider=google(), started_on=DAY)

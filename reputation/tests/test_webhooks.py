@@ -17,6 +17,7 @@ from reputation import tasks
 from reputation.models import Kind, WebhookDelivery, WebhookEndpoint
 from reputation.services import webhooks
 from reputation.services.notifications import notifications_dispatch, notifications_scan
+from warmup_site.errors import ApplicationError
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -200,8 +201,6 @@ def test_the_admin_shows_the_delivery_log_with_status_codes(operator_client, del
 
 
 def test_an_endpoint_url_must_be_http(account):
-    from warmup_site.errors import ApplicationError
-
     with pytest.raises(ApplicationError, match="is not an http\\(s\\) URL") as error:
         webhooks.webhook_endpoint_create(account=account, url="ftp://example.com/x")
     assert error.value.field == "url"

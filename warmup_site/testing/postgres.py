@@ -21,6 +21,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import psycopg
+
 from warmup_site.testing import require_binary
 
 
@@ -111,8 +113,6 @@ class PrivatePostgres:
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
 
     def sql(self, statement: str, database: str = "postgres") -> None:
-        import psycopg
-
         with psycopg.connect(self.url(database), autocommit=True) as connection:
             connection.execute(statement)
 

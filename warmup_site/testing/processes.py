@@ -12,14 +12,14 @@ import sys
 import time
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def production_environment(**overrides: str) -> dict[str, str]:
     """The process environment of a production-like server: DEBUG=false, real keys, and none
     of the test run's Django settings."""
-    from cryptography.fernet import Fernet
-
     env = {
         k: v
         for k, v in os.environ.items()

@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from warmup_site.testing.postgres import PrivatePostgres
 from warmup_site.testing.processes import manage, production_environment
 
 TEMPLATE = "warmup_template"
@@ -15,8 +16,6 @@ _names = itertools.count(1)
 
 @pytest.fixture(scope="session")
 def private_postgres():
-    from warmup_site.testing.postgres import PrivatePostgres
-
     cluster = PrivatePostgres().start()
     try:
         cluster.create_database(TEMPLATE)

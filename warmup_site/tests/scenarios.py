@@ -7,6 +7,18 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from django.db.models import Count, F, Sum
+from django.utils import timezone
+from django_q.models import Task
+
+from accounts import services as account_services
+from accounts.models import Account
+from accounts.tests.factories import AccountFactory
+from domains.models import Domain
+from domains.tests.factories import DomainFactory
+from ips.models import DeliveryEvent, IpWarmup, IpWarmupDay, IpWarmupDecision, WarmupProfile
+from ips.tests import factories as f
+
 OUTAGE_CAP = 400
 WARMING_IP, SHARED_IP = "203.0.113.50", "192.0.2.50"
 SENDER_DOMAIN = "outage.example"
@@ -15,10 +27,6 @@ SENDER_DOMAIN = "outage.example"
 def outage_setup() -> None:
     """An account whose warming IP takes OUTAGE_CAP Gmail recipients today (unpaced), then
     overflows to a shared IP; prints the owner's API token."""
-    from accounts import services as account_services
-    from ips.models import WarmupProfile
-    from ips.tests import factories as f
-
     # The whole day's cap may go at once, so that the test's total is exact whatever the hour.
     WarmupProfile.objects.filter(provider__slug="google").update(pacing_hours=1)
     account, _membership, token = account_services.account_create(
@@ -33,12 +41,6 @@ def outage_setup() -> None:
 
 def outage_figures() -> None:
     """Today's Gmail day rows of both IPs and the account's stored events."""
-    from django.db.models import Sum
-    from django.utils import timezone
-
-    from accounts.models import Account
-    from ips.models import DeliveryEvent, IpWarmupDay
-
     today = timezone.now().date()
     days = {
         row["warmup__ip__address"]: row
@@ -71,12 +73,6 @@ def outage_figures() -> None:
 def controller_setup(ips: int = 30, missed: int = 3) -> None:
     """`ips` warming IPs at every provider, each with `missed` full days not decided yet (the
     newest yesterday), so that a controller run has ips × providers × missed decisions to take."""
-    from django.utils import timezone
-
-    from accounts.tests.factories import AccountFactory
-    from ips.models import IpWarmup, IpWarmupDay
-    from ips.tests import factories as f
-
     yesterday = timezone.now().date() - timedelta(days=1)
     pool = f.pool(account=AccountFactory(name="Controller Sender", slug="controller-sender"))
     for n in range(ips):
@@ -93,11 +89,6 @@ def controller_setup(ips: int = 30, missed: int = 3) -> None:
 
 def domains_setup(count: int = 40) -> None:
     """`count` domains of one account, all due for their daily re-check now."""
-    from django.utils import timezone
-
-    from accounts.models import Account
-    from domains.tests.factories import DomainFactory
-
     account = Account.objects.get(slug="controller-sender")
     now = timezone.now()
     for n in range(count):
@@ -108,12 +99,6 @@ def domains_setup(count: int = 40) -> None:
 def scale_out_figures() -> None:
     """Daily decisions per (pair, day), pairs' progress (each pair's stage is where its
     advances took it), domains checked, and the task results."""
-    from django.db.models import Count, F, Sum
-    from django_q.models import Task
-
-    from domains.models import Domain
-    from ips.models import IpWarmup, IpWarmupDecision
-
     per_day = (
         IpWarmupDecision.objects.filter(daily=True)
         .values("warmup", "day")

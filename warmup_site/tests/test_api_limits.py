@@ -5,6 +5,7 @@ import json
 import re
 
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
@@ -47,8 +48,6 @@ def objects(operator_api, account):
 
 def endpoints():
     """(method, path template) of every operation in the OpenAPI schema that takes a body."""
-    from drf_spectacular.generators import SchemaGenerator
-
     schema = SchemaGenerator().get_schema(request=None, public=True)
     return [
         (method, path)

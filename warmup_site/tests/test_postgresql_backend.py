@@ -3,6 +3,7 @@ next query, without a round trip (warmup_site/postgresql/base.py)."""
 
 import select
 
+import psycopg
 import pytest
 from django.db import connection
 
@@ -19,8 +20,6 @@ def postgresql():
 
 @pytest.mark.django_db(transaction=True)
 def test_it_drops_a_connection_the_server_terminated(postgresql):
-    import psycopg
-
     pid = postgresql.connection.info.backend_pid
     with psycopg.connect(**postgresql.get_connection_params()) as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
@@ -36,8 +35,6 @@ def test_it_drops_a_connection_the_server_terminated(postgresql):
 
 @pytest.mark.django_db(transaction=True)
 def test_it_keeps_a_live_connection_without_asking_the_server(postgresql):
-    import psycopg
-
     kept = postgresql.connection
     with postgresql.cursor() as cursor:
         cursor.execute("SELECT 'the last query before the check'")

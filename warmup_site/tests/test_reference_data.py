@@ -10,7 +10,9 @@ from warmup_site.testing import load_reference_data
 
 def rows(model, key):
     return {
-        key(row): {k: v for k, v in model_to_dict(row).items() if k not in ("id", "provider", "updated_at")}
+        key(row): {
+            k: v for k, v in model_to_dict(row).items() if k not in ("id", "provider", "updated_at")
+        }
         for row in model.objects.all()
     }
 

@@ -11,7 +11,9 @@ import json
 import os
 import time
 
+import psycopg
 import pytest
+import redis
 
 from warmup_site.testing import in_ci
 from warmup_site.testing.processes import QCluster, manage, production_environment, run_python
@@ -25,8 +27,6 @@ _queues = itertools.count(1)
 
 @pytest.fixture
 def redis_connection():
-    import redis
-
     connection = redis.Redis.from_url(REDIS_URL)
     try:
         connection.ping()
@@ -66,8 +66,6 @@ def figures(env) -> dict:
 
 
 def wait_for_tasks(env, count: int, *, timeout: float) -> list[dict]:
-    import psycopg
-
     deadline = time.monotonic() + timeout
     with psycopg.connect(env["DATABASE_URL"], autocommit=True) as connection:
         while time.monotonic() < deadline:

@@ -63,23 +63,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         try:
             if _wait_for_port(host, port, 30):
-                shown = f"[{host}]" if ":" in host else host
-                self.stdout.write("")
-                self.stdout.write(
-                    self.style.SUCCESS(f"Warmup is running at http://{shown}:{port}/")
-                )
-                for line in lines:
-                    self.stdout.write(f"  {line}")
-                self.stdout.write(f"  API docs: http://{shown}:{port}/api/docs/")
-                self.stdout.write("  The scheduler (qcluster) runs alongside. Ctrl-C stops both.")
-                if world is not None:
-                    self.stdout.write(
-                        f"  Sandbox world (simulated providers): smtp://{world.host}:{world.port}, "
-                        f"mailboxes in {world.mail_root}"
-                    )
-                for service in services:
-                    self.stdout.write(f"  {service.describe()}")
-                self.stdout.write("")
+                self._welcome(host, port, lines=lines, world=world, services=services)
             while not stopping:
                 for child in children:
                     if child.poll() is not None:
@@ -102,6 +86,24 @@ class Command(BaseCommand):
             for service in services:
                 service.stop()
             self.stdout.write("Stopped.")
+
+    def _welcome(self, host, port, *, lines, world, services) -> None:
+        """The URL, the demo's logins and what else runs, once the web server answers."""
+        shown = f"[{host}]" if ":" in host else host
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"Warmup is running at http://{shown}:{port}/"))
+        for line in lines:
+            self.stdout.write(f"  {line}")
+        self.stdout.write(f"  API docs: http://{shown}:{port}/api/docs/")
+        self.stdout.write("  The scheduler (qcluster) runs alongside. Ctrl-C stops both.")
+        if world is not None:
+            self.stdout.write(
+                f"  Sandbox world (simulated providers): smtp://{world.host}:{world.port}, "
+                f"mailboxes in {world.mail_root}"
+            )
+        for service in services:
+            self.stdout.write(f"  {service.describe()}")
+        self.stdout.write("")
 
     def _start_sandbox_world(self):
         """The simulated providers (engagement/sandbox), in this process, until Ctrl-C."""
