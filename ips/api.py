@@ -61,6 +61,7 @@ class IpPoolSerializer(serializers.ModelSerializer):
             "shared",
             "is_default",
             "overflow_pool",
+            "capacity",
             "description",
             "created_at",
         ]
@@ -81,6 +82,13 @@ class IpPoolCreateSerializer(serializers.Serializer):
         help_text="Make it the account's (or the shared) default pool; the first one is.",
     )
     overflow_pool = serializers.IntegerField(required=False, allow_null=True)
+    capacity = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Shared pools: messages a day the whole pool can carry; operators are alerted "
+        "when a day nears it (routing never refuses for it).",
+    )
     description = serializers.CharField(max_length=200, required=False, default="")
 
     def validate(self, attrs):
@@ -128,6 +136,7 @@ class IpPoolViewSet(
             is_default=values.get("is_default"),
             overflow_pool=overflow,
             description=values.get("description", ""),
+            capacity=values.get("capacity"),
         )
         pool = self.get_base_queryset().get(pk=pool.pk)
         return Response(IpPoolSerializer(pool).data, status=status.HTTP_201_CREATED)

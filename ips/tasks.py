@@ -2,7 +2,9 @@
 
 from ips import services
 from ips.models import DedicatedIp
+from ips.services.capacity import shared_pools_watch
 from ips.services.controller import controller_run
+from ips.services.retention import delivery_events_prune
 
 
 def check_ip(ip_id: int) -> str:
@@ -22,3 +24,13 @@ def check_due_ips() -> str:
 def run_warmup_controller() -> str:
     """The daily controller for every day that ended and was not decided yet (catch-up)."""
     return controller_run().sentence()
+
+
+def watch_shared_pools() -> str:
+    """Tell operators when a shared pool nears the capacity they set for it."""
+    return shared_pools_watch().sentence()
+
+
+def prune_delivery_events() -> str:
+    """Delete raw delivery events past WARMUP_DELIVERY_EVENT_RETENTION_DAYS."""
+    return f"deleted {delivery_events_prune():,} delivery events"

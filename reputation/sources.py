@@ -17,6 +17,7 @@ from django.db.models import Count, F, Q
 from domains.models import FAILURES_TO_FAIL, Domain, DomainWarmupDay, DomainWarmupPlan
 from engagement.models import SeedAction, SeedMailbox
 from ips.models import DedicatedIp, DeliveryEvent, IpCheck, IpWarmup, IpWarmupDay, IpWarmupDecision
+from ips.services.capacity import shared_pool_loads
 from ips.services.events import CATEGORY_COUNTER, TYPE_COUNTER
 from ips.services.warmup import profiles_by_provider
 from providers.models import MailboxProvider
@@ -234,6 +235,27 @@ def seeds_failing() -> list[dict]:
             provider_name=F("provider__name"),
         )
     )
+
+
+def pools_near_capacity(*, since: date) -> list[dict]:
+    """Shared pools the capacity watch (ips/services/capacity.py) flagged on or after `since`,
+    with today's load."""
+    flagged = {
+        load.pool.pk: load
+        for load in shared_pool_loads()
+        if load.pool.capacity_alerted_on and load.pool.capacity_alerted_on >= since
+    }
+    return [
+        {
+            "id": pk,
+            "name": load.pool.name,
+            "capacity": load.pool.capacity,
+            "alerted_on": load.pool.capacity_alerted_on,
+            "routed": load.routed,
+            "sentence": load.sentence(),
+        }
+        for pk, load in flagged.items()
+    ]
 
 
 def plans_changed(*, since: date) -> list[dict]:

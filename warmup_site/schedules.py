@@ -61,6 +61,13 @@ JOBS: list[Job] = [
         "day that ended, and flag warm IPs under their floor.",
     ),
     Job(
+        name="shared pools: capacity watch",
+        func="ips.tasks.watch_shared_pools",
+        every_minutes=15,
+        description="Alert operators (once a day per pool) when a shared pool's routing today "
+        "nears, or is on course to pass, the capacity set for it.",
+    ),
+    Job(
         name="domain warm-up: daily plan step",
         func="engagement.tasks.step_plans",
         # After the night's placements are in (sends end at 22:00 UTC, `missing` after 6 h),
@@ -122,7 +129,14 @@ JOBS: list[Job] = [
         name="reputation: retention",
         func="reputation.tasks.prune",
         daily_at=time(2, 40),
-        description="Delete snapshots past WARMUP_REPUTATION_RETENTION_DAYS and delivery "
-        "events past WARMUP_DELIVERY_EVENT_RETENTION_DAYS.",
+        description="Delete snapshots past WARMUP_REPUTATION_RETENTION_DAYS, old "
+        "notification events and webhook logs.",
+    ),
+    Job(
+        name="delivery-event retention",
+        func="ips.tasks.prune_delivery_events",
+        daily_at=time(2, 50),
+        description="Delete raw delivery events past WARMUP_DELIVERY_EVENT_RETENTION_DAYS (the "
+        "day counters and snapshots keep their figures).",
     ),
 ]

@@ -8,6 +8,7 @@ from accounts.admin import TenantAdmin
 from ips import services
 from ips.admin.common import form_error
 from ips.models import DomainPoolPin, IpPool
+from ips.services.capacity import shared_pool_loads
 from warmup_site.errors import ApplicationError
 
 
@@ -21,7 +22,7 @@ class IpPoolForm(forms.ModelForm):
 
     class Meta:
         model = IpPool
-        fields = ["account", "name", "is_default", "overflow_pool", "description"]
+        fields = ["account", "name", "is_default", "overflow_pool", "capacity", "description"]
 
     def _get_validation_exclusions(self):
         # Saving moves the default flag from the previous default pool (ip_pool_save): the
@@ -37,6 +38,7 @@ class IpPoolForm(forms.ModelForm):
                 name=cleaned.get("name") or "",
                 overflow_pool=cleaned.get("overflow_pool"),
                 is_default=cleaned.get("is_default") or None,
+                capacity=cleaned.get("capacity"),
             )
         except ApplicationError as exc:
             form_error(self, exc)
@@ -55,7 +57,16 @@ class IpPoolForm(forms.ModelForm):
 @admin.register(IpPool)
 class IpPoolAdmin(TenantAdmin):
     form = IpPoolForm
-    list_display = ["name", "account", "shared", "is_default", "overflow_pool", "ip_count"]
+    list_display = [
+        "name",
+        "account",
+        "shared",
+        "is_default",
+        "overflow_pool",
+        "ip_count",
+        "load_today",
+    ]
+    readonly_fields = ["load_today", "capacity_alerted_on"]
     list_filter = ["is_default", ("account", admin.EmptyFieldListFilter)]
     list_select_related = ["account", "overflow_pool"]
     search_fields = ["name", "account__name"]
@@ -66,6 +77,28 @@ class IpPoolAdmin(TenantAdmin):
     @admin.display(description="IPs", ordering="ip_count")
     def ip_count(self, obj):
         return obj.ip_count
+
+    @admin.display(description="Routed today (shared pools with a capacity)")
+    def load_today(self, obj):
+        if obj.capacity is None:
+            return "—"
+        load = self._loads().get(obj.pk)
+        routed = load.routed if load else 0
+        return f"{routed:,} of {obj.capacity:,} ({routed / obj.capacity:.0%})"
+
+    def _loads(self):
+        # One sum per page of pools (the list shows few shared pools).
+        if getattr(self, "_loads_cache", None) is None:
+            self._loads_cache = {load.pool.pk: load for load in shared_pool_loads()}
+        return self._loads_cache
+
+    def changelist_view(self, request, extra_context=None):
+        self._loads_cache = None
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._loads_cache = None
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="Shared", boolean=True)
     def shared(self, obj):
@@ -79,6 +112,7 @@ class IpPoolAdmin(TenantAdmin):
             is_default=form.cleaned_data.get("is_default") or None,
             overflow_pool=form.cleaned_data.get("overflow_pool"),
             description=form.cleaned_data.get("description", ""),
+            capacity=form.cleaned_data.get("capacity"),
         )
 
 

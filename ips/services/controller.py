@@ -3,21 +3,30 @@ ended and was not decided yet.
 
 The rule itself is `ips.warmup_rule.decide` (pure; the numbered rules are written out there); the
 simulator runs the same function. This module loads what the rule reads and writes what it
-decided, in one transaction:
+decided, a chunk of pairs (CHUNK, in pair id order) per transaction:
 
-1. load the profiles as rules (2 queries);
-2. claim every controlled pair not decided through yesterday — `SELECT … FOR UPDATE SKIP LOCKED`
-   on PostgreSQL, so several workers split the pairs (index `ipwarmup_state_decided_idx`);
-3. read the day counters since the oldest missed day (1 query);
+1. load the profiles as rules (once);
+2. claim the next chunk of controlled pairs not decided through yesterday — `SELECT … FOR NO KEY
+   UPDATE SKIP LOCKED` on PostgreSQL, so several workers split the pairs (index
+   `ipwarmup_state_decided_idx`), and routing may still insert a day row for a claimed pair (the
+   row's foreign key takes a KEY SHARE lock, which NO KEY UPDATE does not block);
+3. read the chunk's day counters since its oldest missed day (1 query);
 4. walk each pair's missed days in order, oldest first, through the rule (in memory);
 5. write with one statement each (ips/services/bulk.py): the pairs, their decisions
-   (`INSERT … ON CONFLICT DO NOTHING`; unique per (warm-up, day) for daily decisions), today's
-   open caps, the IPs whose providers are all warm; then prune the fast back-off's hour rows.
+   (`INSERT … ON CONFLICT DO NOTHING`; unique per (warm-up, day) for daily decisions) and
+   today's open caps; commit.
 
-A fixed number of statements whatever the number of pairs (`bench/controller.py`). Idempotent:
-each pair remembers the last day decided for (`decided_through`), so running twice, late, or after
-days of downtime decides each (pair, day) exactly once; a claimed pair leaves the claim's filter
-when its `decided_through` moves. Warm pairs store a decision only when they cross the floor.
+After the last chunk, one short transaction moves the IPs whose providers are all warm (or warming
+again) and prunes the fast back-off's hour rows.
+
+Why chunks: routing's claims and event upserts write today's day rows, and a day row the run
+changed stays locked until the run commits. One transaction over 100,000 pairs held them for
+seconds; a chunk holds them for milliseconds (`bench/controller.py` measures the claims' wait).
+A fixed number of statements per chunk whatever its size. Idempotent: each pair remembers the
+last day decided for (`decided_through`), committed with its decisions, so running twice, late,
+after days of downtime, or stopping half-way decides each (pair, day) exactly once; a claimed
+pair leaves the claim's filter when its `decided_through` moves. Warm pairs store a decision only
+when something changes.
 """
 
 from __future__ import annotations
@@ -45,6 +54,9 @@ Kind = DecisionKind
 MAX_CATCH_UP_DAYS = 31
 # The hour counters of the fast back-off only matter for the last hour; a day of them is plenty.
 HOUR_ROWS_KEPT = timedelta(days=1)
+# Pairs decided per transaction: big enough that the statements' fixed cost is small, small
+# enough that a chunk's locks on today's day rows last milliseconds (bench/controller.py).
+CHUNK = 1000
 
 _CLAIMED = (
     "id",
@@ -94,48 +106,63 @@ class _Writes:
     decisions: list[list] = field(default_factory=list)
     caps: list[list] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
+    days: int = 0  # (pair, day)s decided
 
 
-def controller_run(*, now: datetime | None = None) -> ControllerSummary:
+def controller_run(*, now: datetime | None = None, chunk: int = CHUNK) -> ControllerSummary:
     """Decide every controlled (IP, provider) for every day it has not been decided for, up
-    to yesterday (UTC). Safe to run twice, late, and on several workers at once."""
+    to yesterday (UTC), `chunk` pairs per transaction. Safe to run twice, late, and on several
+    workers at once."""
     now = now or timezone.now()
     today = utc_day(now)
     last = today - timedelta(days=1)
     rules = {pid: Rules.from_profile(p) for pid, p in profiles_by_provider().items()}
     summary = ControllerSummary()
-    with transaction.atomic():
-        pairs = _claim(last)
-        if not pairs:
-            return summary
-        firsts = {pk: _first_day(row, last) for pk, row in pairs.items()}
-        days = _day_counters(pairs, since=min(firsts.values()), last=last)
-        writes = _Writes()
-        for pk, row in pairs.items():
-            _walk(row, firsts[pk], last, rules[row["provider_id"]], days.get(pk, {}), writes, now)
-            summary.pairs += 1
-        _count(writes, summary, firsts, last)
-        with connection.cursor() as cursor:
-            bulk.pairs_update(cursor, writes.pairs, now=now)
-            bulk.decisions_insert(cursor, writes.decisions)
-            bulk.day_caps_follow(cursor, caps=writes.caps, today=today)
+    alerts: list[str] = []
+    after = 0
+    while True:
+        with transaction.atomic():
+            pairs = _claim(last, after=after, limit=chunk)
+            if not pairs:
+                break
+            after = max(pairs)
+            writes = _decide(pairs, last=last, rules=rules, now=now)
+            _count(writes, summary, pairs)
+            with connection.cursor() as cursor:
+                bulk.pairs_update(cursor, writes.pairs, now=now)
+                bulk.decisions_insert(cursor, writes.decisions)
+                bulk.day_caps_follow(cursor, caps=writes.caps, today=today)
+        alerts += writes.alerts
+    if summary.pairs:
+        with transaction.atomic(), connection.cursor() as cursor:
             summary.ips_changed = bulk.ips_state_follow(cursor, now=now)
-        IpWarmupHour.objects.filter(hour__lt=now - HOUR_ROWS_KEPT).delete()
+            IpWarmupHour.objects.filter(hour__lt=now - HOUR_ROWS_KEPT).delete()
         routing_cache_clear()  # new caps and states: this process re-reads at once
-    _log_alerts(writes.alerts)
+    _log_alerts(alerts)
     return summary
 
 
-def _claim(last: date) -> dict[int, dict]:
+def _claim(last: date, *, after: int, limit: int) -> dict[int, dict]:
     claim = (
-        IpWarmup.objects.filter(state__in=CONTROLLED_STATES)
+        IpWarmup.objects.filter(state__in=CONTROLLED_STATES, pk__gt=after)
         .filter(Q(decided_through__isnull=True) | Q(decided_through__lt=last))
         .order_by("pk")
         .values(*_CLAIMED)
     )
     if connection.features.has_select_for_update_skip_locked:
-        claim = claim.select_for_update(skip_locked=True)
-    return {row["id"]: row for row in claim}
+        claim = claim.select_for_update(skip_locked=True, no_key=True)
+    return {row["id"]: row for row in claim[:limit]}
+
+
+def _decide(pairs: dict[int, dict], *, last: date, rules: dict, now: datetime) -> _Writes:
+    """The chunk's decisions, in memory."""
+    firsts = {pk: _first_day(row, last) for pk, row in pairs.items()}
+    days = _day_counters(pairs, since=min(firsts.values()), last=last)
+    writes = _Writes()
+    for pk, row in pairs.items():
+        _walk(row, firsts[pk], last, rules[row["provider_id"]], days.get(pk, {}), writes, now)
+        writes.days += max((last - firsts[pk]).days + 1, 0)
+    return writes
 
 
 def _first_day(row: dict, last: date) -> date:
@@ -149,12 +176,12 @@ def _first_day(row: dict, last: date) -> date:
 
 
 def _day_counters(pairs: dict[int, dict], *, since: date, last: date) -> dict[int, dict]:
-    """Every controlled pair's counters since the oldest missed day, per pair and day. Rows of
-    pairs another worker claimed are read and ignored (a join keeps the statement free of id
-    lists)."""
+    """The chunk's counters since its oldest missed day, per pair and day. The chunk is a range
+    of pair ids: rows of pairs in the range that another worker claimed (or that need no
+    decision) are read and ignored, which keeps the statement free of id lists."""
     days: dict[int, dict[date, tuple]] = {}
     for row in IpWarmupDay.objects.filter(
-        day__gte=since, day__lte=last, warmup__state__in=CONTROLLED_STATES
+        warmup_id__gte=min(pairs), warmup_id__lte=max(pairs), day__gte=since, day__lte=last
     ).values_list("warmup_id", "day", "cap", "routed", *IpWarmupDay.COUNTERS):
         if row[0] in pairs:
             days.setdefault(row[0], {})[row[1]] = row[2:]
@@ -219,9 +246,10 @@ def _figures(counters: tuple | None, pair: PairState) -> DayFigures:
     return DayFigures(cap=cap if cap is not None else pair.daily_cap, routed=routed, **values)
 
 
-def _count(writes: _Writes, summary: ControllerSummary, firsts: dict, last: date) -> None:
-    summary.days = sum(max((last - first).days + 1, 0) for first in firsts.values())
-    summary.decisions = len(writes.decisions)
+def _count(writes: _Writes, summary: ControllerSummary, pairs: dict) -> None:
+    summary.pairs += len(pairs)
+    summary.days += writes.days
+    summary.decisions += len(writes.decisions)
     kind_column = [name for name, _ in bulk.DECISION_COLUMNS].index("kind")
     for row in writes.decisions:
         summary.kinds[row[kind_column]] += 1

@@ -24,8 +24,10 @@ def ip_pool_validate(
     name: str,
     overflow_pool: IpPool | None,
     is_default: bool | None = None,
+    capacity: int | None = None,
 ) -> str:
-    """Check a pool's name, overflow pool and default flag; returns the normalised name."""
+    """Check a pool's name, overflow pool, default flag and capacity; returns the normalised
+    name."""
     slug = slugify(name.strip())
     if not slug:
         raise ApplicationError("Give the pool a name (letters, digits, hyphens).", field="name")
@@ -43,6 +45,16 @@ def ip_pool_validate(
                 "A pool can only overflow to a pool of the same account or to a shared pool.",
                 field="overflow_pool",
             )
+    if capacity is not None and account is not None:
+        raise ApplicationError(
+            "Only a shared pool has a capacity: an account's own pool is limited by its IPs' "
+            "warm-up caps.",
+            field="capacity",
+        )
+    if capacity is not None and capacity < 1:
+        raise ApplicationError(
+            "Give the capacity in messages a day (at least 1), or leave it blank.", field="capacity"
+        )
     if is_default and account is None and not pool.is_default and not _has_sending_ips(pool):
         # The shared default is every account's last resort: an empty one would refuse them all.
         raise ApplicationError(
@@ -62,15 +74,25 @@ def ip_pool_save(
     is_default: bool | None = None,
     overflow_pool: IpPool | None = None,
     description: str = "",
+    capacity: int | None = None,
 ) -> IpPool:
     """Create or change a pool. The first pool of an account (or the first shared pool) is its
     default; making another pool the default takes the flag from the previous one."""
     pool.name = ip_pool_validate(
-        pool=pool, account=account, name=name, overflow_pool=overflow_pool, is_default=is_default
+        pool=pool,
+        account=account,
+        name=name,
+        overflow_pool=overflow_pool,
+        is_default=is_default,
+        capacity=capacity,
     )
     pool.account = account
     pool.overflow_pool = overflow_pool
     pool.description = description.strip()
+    stored = IpPool.objects.filter(pk=pool.pk).values_list("capacity", flat=True).first()
+    if capacity != stored:
+        pool.capacity_alerted_on = None  # a new limit: alert afresh
+    pool.capacity = capacity
     siblings = IpPool.objects.filter(account=account).exclude(pk=pool.pk)
     if is_default is None:
         is_default = pool.is_default or not siblings.filter(is_default=True).exists()
@@ -95,6 +117,7 @@ def ip_pool_create(
     is_default: bool | None = None,
     overflow_pool: IpPool | None = None,
     description: str = "",
+    capacity: int | None = None,
 ) -> IpPool:
     return ip_pool_save(
         pool=IpPool(),
@@ -103,6 +126,7 @@ def ip_pool_create(
         is_default=is_default,
         overflow_pool=overflow_pool,
         description=description,
+        capacity=capacity,
     )
 
 

@@ -70,6 +70,7 @@ def test_it_shows_a_pool(owner_api, setup):
         "shared": False,
         "is_default": True,
         "overflow_pool": None,
+        "capacity": None,
         "description": "",
         "created_at": body["created_at"],
     }

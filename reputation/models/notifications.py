@@ -28,6 +28,7 @@ class Kind(models.TextChoices):
     IP_BLOCKLISTED = "ip.blocklisted", "IP listed on a blocklist"
     SEED_FAILING = "seed.failing", "Seed mailbox failing"
     FEED_FAILING = "feed.failing", "Provider feed failing"
+    POOL_NEAR_CAPACITY = "pool.near_capacity", "Shared pool near its capacity"
     TEST = "test", "Test event"
 
 

@@ -14,6 +14,8 @@ into `NotificationEvent` rows with a key that makes each one unique:
   its graduation day or start;
 * a seed mailbox failing (operators) — `SeedMailbox.state`; key: seed, state, error time;
 * a feed failing — our `FeedConnection.status`; key: the connection and when it started;
+* a shared pool near its capacity (operators) — `IpPool.capacity_alerted_on`, set by the ips
+  capacity watch; key: the pool and the day;
 * a verdict changed — written by the snapshot job; key: subject, provider and day.
 
 Scanning twice records nothing twice (INSERT … ON CONFLICT (key) DO NOTHING). The IP-decision
@@ -358,6 +360,31 @@ def _feed_events(now: datetime) -> list[EventRow]:
     return rows
 
 
+def _pool_events(now: datetime) -> list[EventRow]:
+    rows = []
+    for pool in sources.pools_near_capacity(since=now.date() - timedelta(days=1)):
+        # Flagged today: the scan runs minutes after the watch. An earlier day: its start.
+        today = pool["alerted_on"] >= now.date()
+        when = now if today else _midnight(pool["alerted_on"])
+        rows.append(
+            EventRow(
+                key=f"pool:{pool['id']}:{pool['alerted_on'].isoformat()}",
+                account_id=None,
+                kind=Kind.POOL_NEAR_CAPACITY,
+                title=f"Shared pool {pool['name']} is near its capacity",
+                text=pool["sentence"][0].upper() + pool["sentence"][1:] + ".",
+                data={
+                    "pool": pool["name"],
+                    "capacity": pool["capacity"],
+                    "routed_today": pool["routed"],
+                },
+                occurred_at=when,
+                stale=is_stale(when, now=now),
+            )
+        )
+    return rows
+
+
 def notifications_scan(*, now: datetime | None = None) -> ScanSummary:
     """Record every new event of every source (see the module docstring)."""
     now = now or timezone.now()
@@ -370,6 +397,7 @@ def notifications_scan(*, now: datetime | None = None) -> ScanSummary:
         _plan_events,
         _seed_events,
         _feed_events,
+        _pool_events,
     ):
         found = source(now)
         for row in found:
