@@ -327,6 +327,8 @@ def floor_report(*, account=None, today: date | None = None) -> list[FloorLine]:
     ):
         floor = row["provider__warmup_profile__floor"] or DEFAULT_PROFILE["floor"]
         total = volumes.get((row["ip__pool__account_id"], row["provider_id"]), 0)
+        if not total:
+            continue  # no mail to that provider: nothing to keep warm there
         daily = total // FLOOR_DAYS
         lines.append(
             FloorLine(

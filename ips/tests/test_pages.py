@@ -168,7 +168,7 @@ def test_the_ip_page_shows_readiness_and_the_provider_table(operator_client, set
     body = operator_client.get(f"/admin/ips/dedicatedip/{ip.pk}/change/").content.decode()
 
     assert "Warm-up by provider" in body
-    assert "<td>Google (Gmail, Workspace)</td><td>Warming up</td><td>1</td><td>40</td>" in body
+    assert "<td>Google (Gmail, Workspace)</td><td>Warming up</td><td>1</td><td>0%</td><td>40</td>" in body
     assert "PTR: mta1.acme.example" in body
 
 
