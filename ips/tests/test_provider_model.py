@@ -298,27 +298,11 @@ def test_a_reply_names_the_ip_and_an_unknown_kind_is_refused():
 
 
 EXPECTED_CATEGORY = {"deferred": "throttled", "blocked": "blocked", "hard_bounced": "hard_bounce"}
-# Replies the SMTP-response rules loaded by providers' migrations do not classify as they
-# should yet (reported to the lead; providers/ is not this change's to edit).
-NOT_CLASSIFIED_YET = {
-    ("microsoft", "blocked"): "rule 51 matches (S3150) in any reply code and says throttled",
-    ("yahoo", "hard_bounced"): "no rule for Yahoo's '554 delivery error: dd This user ...'",
-    ("other", "deferred"): "no generic rule for a 4.7.1 rate limit",
-    ("other", "blocked"): "no generic rule for 554 5.7.1 blocked by local policy",
-}
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("provider", "kind"),
     [
-        pytest.param(
-            provider,
-            kind,
-            marks=[pytest.mark.xfail(strict=True, reason=NOT_CLASSIFIED_YET[(provider, kind)])]
-            if (provider, kind) in NOT_CLASSIFIED_YET
-            else [],
-        )
+        (provider, kind)
         for provider in ("google", "microsoft", "yahoo", "other")
         for kind in REPLY_KINDS
     ],

@@ -40,6 +40,7 @@ def load_reference_data() -> None:
     for module, function in (
         ("providers.migrations.0002_load_providers", "load"),
         ("providers.migrations.0004_load_smtp_response_rules", "load"),
+        ("providers.migrations.0005_more_smtp_response_rules", "load"),
         ("ips.migrations.0002_load_warmup_profiles", "load"),
         ("ips.migrations.0009_closed_loop_profiles", "forward"),
     ):
