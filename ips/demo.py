@@ -13,9 +13,8 @@ from django.utils import timezone
 
 from accounts.demo import DEMO_ACCOUNT, OPERATOR_USER
 from accounts.models import Account
-from ips import services
-from ips.models import DedicatedIp, IpPool, IpWarmup, IpWarmupDay, IpWarmupDecision, utc_day
-from ips.services.controller import controller_run
+from ips import sandbox, services
+from ips.models import DedicatedIp, IpPool, IpWarmup, IpWarmupDecision, utc_day
 
 SHARED_POOL = "shared"
 DEMO_POOL = "demo-dedicated"
@@ -58,44 +57,23 @@ def load() -> list[str]:
     ]
 
 
-# Four past days of the warming IP at the big three providers, as (routed share of the cap,
-# throttling replies): Gmail ramps cleanly, Microsoft had a quiet day, Yahoo throttled once.
-HISTORY = {
-    "google": [(1.0, 0), (0.98, 0), (1.0, 0), (0.97, 0)],
-    "microsoft": [(1.0, 0), (0.2, 0), (1.0, 0), (1.0, 0)],
-    "yahoo": [(1.0, 0), (1.0, 0), (1.0, 250), (1.0, 0)],
-}
+HISTORY_DAYS = 10
 
 
 def _history(ip: DedicatedIp) -> None:
-    """Give the demo's warming IP a few days of counters and let the real controller decide
-    them, so that the admin and the API show decisions. Only once: skipped when any decision
-    about the IP exists."""
+    """The warming IP's past days, made by the real thing: the sandbox's sending pipeline
+    (ips/sandbox.py) runs HISTORY_DAYS days of the demo account's mail through routing, the
+    provider model and event ingestion, and the nightly controller decides each day — a ramp,
+    with whatever deferrals and back-offs the model answers. Only once: skipped when any
+    decision about the IP exists."""
     if IpWarmupDecision.objects.filter(warmup__ip=ip).exists():
         return
     today = utc_day(timezone.now())
-    days = len(next(iter(HISTORY.values())))
-    first = today - timedelta(days=days)
-    warmups = IpWarmup.objects.filter(ip=ip, provider__slug__in=list(HISTORY))
-    warmups.update(started_on=first, decided_through=first - timedelta(days=1))
-    for offset in range(days):
-        on = first + timedelta(days=offset)
-        # Each day's counters follow the cap the previous night's decision gave, as routing
-        # would have; then the real controller decides that day (as of 00:10 the next day).
-        for warmup in warmups.select_related("provider"):
-            share, throttled = HISTORY[warmup.provider.slug][offset]
-            routed = int(warmup.daily_cap * share)
-            IpWarmupDay.objects.update_or_create(
-                warmup=warmup,
-                day=on,
-                defaults={
-                    "cap": warmup.daily_cap,
-                    "routed": routed,
-                    "delivered": routed - throttled,
-                    "deferred": throttled,
-                    "throttled": throttled,
-                },
-            )
-        controller_run(
-            now=timezone.now().replace(hour=0, minute=10) - timedelta(days=days - 1 - offset)
-        )
+    first = today - timedelta(days=HISTORY_DAYS)
+    # The warm-up began on the history's first day; nothing before it is decided.
+    IpWarmup.objects.filter(ip=ip).update(
+        started_on=first, decided_through=first - timedelta(days=1)
+    )
+    sandbox.history(
+        account=ip.pool.account, days=HISTORY_DAYS, end=today, daily_volume=sandbox.DAILY_VOLUME
+    )

@@ -3,6 +3,7 @@
 Loaders are idempotent and return lines worth printing (logins, what to look at).
 """
 
+import inspect
 from importlib import import_module
 
 LOADERS = [
@@ -15,9 +16,11 @@ LOADERS = [
 
 # Local stand-ins for outside services that `manage.py serve` starts in sandbox mode, before the
 # loaders run (a loader may use them). Each is a callable returning an object with `stop()` and
-# `describe()`.
+# `describe()`; one that takes an `api_url` argument gets the web server's URL (it may call the
+# API once the server answers).
 SANDBOX_SERVICES = [
     "reputation.feeds.sandbox.start",
+    "ips.sandbox.start",
 ]
 
 
@@ -33,5 +36,10 @@ def load_all() -> list[str]:
     return lines
 
 
-def start_sandbox_services() -> list:
-    return [_callable(path)() for path in SANDBOX_SERVICES]
+def start_sandbox_services(*, api_url: str) -> list:
+    services = []
+    for path in SANDBOX_SERVICES:
+        start = _callable(path)
+        takes_url = "api_url" in inspect.signature(start).parameters
+        services.append(start(api_url=api_url) if takes_url else start())
+    return services

@@ -9,7 +9,16 @@ from django.core.management import call_command
 
 from accounts.tests.factories import MembershipFactory, UserFactory
 from ips import demo, services
-from ips.models import DedicatedIp, IpCheck, IpPool, IpWarmup, IpWarmupDecision, WarmupProfile
+from ips.models import (
+    DedicatedIp,
+    DeliveryEvent,
+    IpCheck,
+    IpPool,
+    IpWarmup,
+    IpWarmupDay,
+    IpWarmupDecision,
+    WarmupProfile,
+)
 from ips.services.controls import ip_warmup_pause
 from ips.tests import factories as f
 from warmup_site import dns
@@ -168,7 +177,10 @@ def test_the_ip_page_shows_readiness_and_the_provider_table(operator_client, set
     body = operator_client.get(f"/admin/ips/dedicatedip/{ip.pk}/change/").content.decode()
 
     assert "Warm-up by provider" in body
-    assert "<td>Google (Gmail, Workspace)</td><td>Warming up</td><td>1</td><td>0%</td><td>40</td>" in body
+    assert (
+        "<td>Google (Gmail, Workspace)</td><td>Warming up</td><td>1</td><td>0%</td><td>40</td>"
+        in body
+    )
     assert "PTR: mta1.acme.example" in body
 
 
@@ -250,16 +262,22 @@ def test_the_demo_loads_pools_and_ips_twice_without_harm(db):
     assert DedicatedIp.objects.filter(next_check_at__isnull=False).count() == 0
 
 
-def test_the_demo_shows_a_few_days_of_controller_decisions_once(db):
+def test_the_demo_history_comes_from_the_real_pipeline_and_controller_once(db):
     call_command("load_demo")
-    decisions = IpWarmupDecision.objects.filter(warmup__ip__address=demo.WARMING_IP)
-    kinds = set(decisions.values_list("warmup__provider__slug", "kind"))
+    decisions = IpWarmupDecision.objects.filter(
+        warmup__ip__address=demo.WARMING_IP, warmup__provider__slug="google", daily=True
+    )
     count = decisions.count()
     call_command("load_demo")
 
-    assert count == 12  # four days at Gmail, Microsoft and Yahoo
-    assert IpWarmupDecision.objects.filter(warmup__ip__address=demo.WARMING_IP).count() == count
-    assert {("google", "advance"), ("microsoft", "hold"), ("yahoo", "backoff")} <= kinds
+    # One nightly decision per past day, at every provider the demo mails.
+    assert count == demo.HISTORY_DAYS
+    assert decisions.filter(kind="advance").exists()
+    # Every counter came from stored delivery events (the pipeline reported each outcome).
+    days = IpWarmupDay.objects.filter(warmup__ip__address=demo.WARMING_IP)
+    stored = DeliveryEvent.objects.filter(ip_address=demo.WARMING_IP)
+    assert sum(d.delivered for d in days) == stored.filter(type="delivered").count() > 0
+    assert decisions.count() == count  # the second load added nothing
 
 
 def test_an_operator_pins_a_domain_to_a_pool_in_the_admin(

@@ -298,6 +298,8 @@ def test_a_reply_names_the_ip_and_an_unknown_kind_is_refused():
 
 
 EXPECTED_CATEGORY = {"deferred": "throttled", "blocked": "blocked", "hard_bounced": "hard_bounce"}
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("provider", "kind"),

@@ -47,7 +47,14 @@ class Command(BaseCommand):
                     f"Port {port} on {host} is already in use; try `make run PORT={port + 1}`."
                 )
         world = self._start_sandbox_world() if settings.WARMUP_SANDBOX else None
-        services = self._start_sandbox_services() if settings.WARMUP_SANDBOX else []
+        # The sandbox's pipeline calls the API on this machine (a wildcard address is not one).
+        local = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+        shown = f"[{local}]" if ":" in local else local
+        services = (
+            self._start_sandbox_services(api_url=f"http://{shown}:{port}")
+            if settings.WARMUP_SANDBOX
+            else []
+        )
         lines = load_all() if demo else []
         children = [
             subprocess.Popen([sys.executable, MANAGE, "runserver", f"{host}:{port}", "--noreload"]),
@@ -116,11 +123,11 @@ class Command(BaseCommand):
                 )
         return SandboxWorld(directory=settings.WARMUP_SANDBOX_DIR, port=port).start()
 
-    def _start_sandbox_services(self) -> list:
+    def _start_sandbox_services(self, *, api_url: str) -> list:
         """The other simulated outside services (warmup_site.demo.SANDBOX_SERVICES: the
-        providers' reputation feeds), in this process, until Ctrl-C."""
+        providers' reputation feeds, the sending pipeline), in this process, until Ctrl-C."""
         try:
-            return start_sandbox_services()
+            return start_sandbox_services(api_url=api_url)
         except OSError as exc:
             raise CommandError(
                 f"A sandbox service could not start ({exc}); is its port in use? "
