@@ -117,8 +117,10 @@ class DomainViewSet(
         return selectors.domain_list()
 
     def get_serializer_class(self):
-        # OPTIONS on …/warmup/ describes what PUT takes ({enabled}), not the domain.
-        if self.action == "warmup":
+        # OPTIONS on …/warmup/ (DRF's "metadata" action) describes what PUT takes
+        # ({enabled}), not the domain.
+        match = getattr(self.request, "resolver_match", None)
+        if self.action == "warmup" or (match and match.url_name == "domain-warmup"):
             return WarmupSwitchSerializer
         return super().get_serializer_class()
 
