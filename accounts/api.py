@@ -1,6 +1,6 @@
 from django.contrib.auth import authenticate
 from django.utils.cache import add_never_cache_headers
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -50,7 +50,17 @@ class AuthTokenView(APIView):
     permission_classes = [permissions.AllowAny]
     throttle_classes = [AuthTokenThrottle]
 
-    @extend_schema(request=TokenRequestSerializer, responses=TokenResponseSerializer)
+    @extend_schema(
+        summary="A new API token for a username and password",
+        request=TokenRequestSerializer,
+        responses={
+            200: TokenResponseSerializer,
+            429: OpenApiResponse(
+                description="Too many attempts from this address (30 a minute), or the login "
+                "is locked after failures (Retry-After says when it ends)."
+            ),
+        },
+    )
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -101,6 +111,9 @@ class CurrentAccountSerializer(serializers.Serializer):
 class CurrentAccountView(APIView):
     """The account and role this request acts as."""
 
-    @extend_schema(responses=CurrentAccountSerializer)
+    @extend_schema(
+        summary="The account, role and user this request acts as",
+        responses=CurrentAccountSerializer,
+    )
     def get(self, request):
         return Response(CurrentAccountSerializer(request.membership).data)

@@ -11,7 +11,8 @@ from rest_framework.response import Response
 from accounts.models import MANAGE_ROLES, Role
 from domains import selectors, services
 from domains.models import Domain, DomainRecord
-from warmup_site.api import AccountScopedViewSet
+from warmup_site.api import AccountScopedViewSet, StrictBooleanField
+from warmup_site.openapi import DomainNameField
 
 
 class DomainRecordSerializer(serializers.ModelSerializer):
@@ -45,7 +46,7 @@ class WarmupSerializer(serializers.Serializer):
 
 
 class WarmupSwitchSerializer(serializers.Serializer):
-    enabled = serializers.BooleanField(help_text="true switches Domain Warmup on, false off.")
+    enabled = StrictBooleanField(help_text="true switches Domain Warmup on, false off.")
 
 
 class DomainSerializer(serializers.ModelSerializer):
@@ -78,9 +79,11 @@ class DomainSerializer(serializers.ModelSerializer):
 
 
 class DomainCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(
+    name = DomainNameField(
         max_length=300,
-        help_text="The sending domain, e.g. example.com or mail.example.com (IDN accepted).",
+        help_text="The sending domain, e.g. example.com or mail.example.com (IDN accepted). "
+        "Also refused with a 400 naming `name`: a public suffix (co.uk), a name longer than "
+        "the longest whose records fit in DNS (223 characters), one of your domains already.",
     )
 
 
@@ -112,6 +115,14 @@ class DomainViewSet(
 
     def get_base_queryset(self):
         return selectors.domain_list()
+
+    def get_serializer_class(self):
+        # OPTIONS on …/warmup/ (DRF's "metadata" action) describes what PUT takes
+        # ({enabled}), not the domain.
+        match = getattr(self.request, "resolver_match", None)
+        if self.action == "warmup" or (match and match.url_name == "domain-warmup"):
+            return WarmupSwitchSerializer
+        return super().get_serializer_class()
 
     def _answer(self, domain_id: int, status_code: int = status.HTTP_200_OK) -> Response:
         domain = self.get_queryset().get(pk=domain_id)

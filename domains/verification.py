@@ -15,6 +15,7 @@ from domains import dkim, dmarc, spf
 from domains.findings import Finding, Status, tempfail_detail
 from domains.models import Domain, DomainRecord
 from domains.resolution import gather
+from warmup_site.hostnames import MAX_LENGTH as MAX_DNS_NAME
 
 Kind = DomainRecord.Kind
 
@@ -39,6 +40,24 @@ def return_path_host(domain: str) -> str:
 
 def spf_default_value() -> str:
     return spf.merged_record([], settings.WARMUP_SPF_INCLUDE)
+
+
+def longest_publishable_name() -> int:
+    """The longest domain name whose records can all exist in DNS.
+
+    A name in DNS has at most 253 characters (255 octets on the wire, RFC 1035 §2.3.4), and the
+    records a domain publishes live under longer names than the domain itself: the DKIM
+    selector's `<selector>._domainkey.` (30 characters with the default prefix) is the longest
+    of `_warmup.`, `_dmarc.`, the return path's and the DKIM host's additions. Selectors have a
+    fixed length (dkim.new_selector), so one sample measures them all.
+    """
+    hosts = (
+        ownership_host(""),
+        dmarc.record_host(""),
+        dkim.record_host(dkim.new_selector(), ""),
+        return_path_host(""),
+    )
+    return MAX_DNS_NAME - max(len(host) for host in hosts)
 
 
 # --- single-record checks -------------------------------------------------------------------------

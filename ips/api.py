@@ -7,7 +7,13 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -24,8 +30,9 @@ from ips.selectors import profiles_by_provider
 from ips.services.controls import ACTIONS, ip_warmup_control
 from ips.types import RouteReason
 from providers.models import MailboxProvider
-from warmup_site.api import AccountScopedViewSet
+from warmup_site.api import AccountScopedViewSet, StrictBooleanField
 from warmup_site.errors import ApplicationError
+from warmup_site.openapi import EMAIL, DomainNameField
 
 ALL_ROLES = frozenset(Role.values)
 
@@ -72,10 +79,10 @@ class IpPoolCreateSerializer(serializers.Serializer):
     account = serializers.SlugField(
         required=False, help_text="The customer account's slug; leave out for a shared pool."
     )
-    shared = serializers.BooleanField(
+    shared = StrictBooleanField(
         default=False, help_text="True for an operators' shared pool (no account)."
     )
-    is_default = serializers.BooleanField(
+    is_default = StrictBooleanField(
         required=False,
         allow_null=True,
         default=None,
@@ -99,6 +106,10 @@ class IpPoolCreateSerializer(serializers.Serializer):
         return attrs
 
 
+@extend_schema_view(
+    list=extend_schema(summary="IP pools: your account's, or every pool for operators"),
+    retrieve=extend_schema(summary="One IP pool"),
+)
 class IpPoolViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -108,11 +119,16 @@ class IpPoolViewSet(
     """IP pools. Customers read their own; operators read all and create."""
 
     serializer_class = IpPoolSerializer
+    lookup_value_regex = r"\d+"
 
     def get_base_queryset(self) -> QuerySet[IpPool]:
         return selectors.ip_pool_list()
 
-    @extend_schema(request=IpPoolCreateSerializer, responses={201: IpPoolSerializer})
+    @extend_schema(
+        summary="Add an IP pool (operators)",
+        request=IpPoolCreateSerializer,
+        responses={201: IpPoolSerializer},
+    )
     def create(self, request, *args, **kwargs):
         self.check_create_allowed()
         data = IpPoolCreateSerializer(data=request.data)
@@ -202,7 +218,8 @@ class DedicatedIpSerializer(serializers.ModelSerializer):
     def get_warmup_percentage_by_provider(self, obj) -> dict[str, int]:
         return {row.provider: row.warmup_percentage for row in self._rows(obj)}
 
-    def get_readiness_override(self, obj) -> ReadinessOverrideSerializer | None:
+    @extend_schema_field(ReadinessOverrideSerializer(allow_null=True))
+    def get_readiness_override(self, obj) -> dict | None:
         if not obj.readiness_override_at:
             return None
         return ReadinessOverrideSerializer(obj).data
@@ -212,7 +229,7 @@ class DedicatedIpCreateSerializer(serializers.Serializer):
     address = serializers.CharField(max_length=60, help_text="IPv4 or IPv6.")
     pool = serializers.IntegerField()
     hostname = serializers.CharField(max_length=253, required=False, default="", allow_blank=True)
-    warm = serializers.BooleanField(
+    warm = StrictBooleanField(
         default=False,
         help_text="The IP already has a good reputation (skip the ramp; growth limits apply).",
     )
@@ -254,6 +271,10 @@ class WarmupControlSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Dedicated IPs with their readiness and warm-up progress"),
+    retrieve=extend_schema(summary="One dedicated IP"),
+)
 class DedicatedIpViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -288,7 +309,11 @@ class DedicatedIpViewSet(
             raise Http404 from None
         return get_object_or_404(self.get_queryset(), address=address)
 
-    @extend_schema(request=DedicatedIpCreateSerializer, responses={201: DedicatedIpSerializer})
+    @extend_schema(
+        summary="Add a dedicated IP to a pool (operators)",
+        request=DedicatedIpCreateSerializer,
+        responses={201: DedicatedIpSerializer},
+    )
     def create(self, request, *args, **kwargs):
         self.check_create_allowed()
         data = DedicatedIpCreateSerializer(data=request.data)
@@ -303,8 +328,12 @@ class DedicatedIpViewSet(
         ip = self.get_base_queryset().get(pk=ip.pk)
         return Response(DedicatedIpSerializer(ip).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=WarmupRowSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="warmup")
+    @extend_schema(
+        summary="The IP's warm-up at every provider, today",
+        responses=WarmupRowSerializer(many=True),
+    )
+    # One row per provider, never paginated.
+    @action(detail=True, methods=["get"], url_path="warmup", pagination_class=None)
     def warmup(self, request, address=None):
         """Per provider: state, stage, today's cap and use, sending days, the last decision."""
         ip = self.get_object()
@@ -312,6 +341,7 @@ class DedicatedIpViewSet(
         return Response(WarmupRowSerializer(rows, many=True).data)
 
     @extend_schema(
+        summary="Pause, resume, set the stage of, complete or restart a warm-up (operators)",
         request=WarmupControlSerializer,
         responses=WarmupRowSerializer(many=True),
         parameters=[
@@ -383,7 +413,9 @@ class ScheduleSerializer(serializers.Serializer):
 class ProviderScheduleView(APIView):
     """A provider's warm-up profile and its stage table (GET /api/v1/providers/{slug}/schedule/)."""
 
-    @extend_schema(responses=ScheduleSerializer)
+    @extend_schema(
+        summary="A provider's warm-up profile and stage table", responses=ScheduleSerializer
+    )
     def get(self, request, slug: str):
         provider = get_object_or_404(MailboxProvider, slug=slug)
         profile = profiles_by_provider()[provider.pk]
@@ -399,12 +431,45 @@ def _from_pipeline(request) -> bool:
     return getattr(request, "pipeline", None) is not None
 
 
+# The payloads of routes and events are validated by ips/inputs.py (fast, for 10,000 items);
+# these serializers describe them for the schema only, as exactly as JSON Schema can.
+RECIPIENT = {
+    "oneOf": [
+        EMAIL,
+        {
+            "type": "object",
+            "properties": {
+                "address": EMAIL,
+                "engaged_days": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "nullable": True,
+                    "description": "Days since the recipient last opened or clicked; null: "
+                    "unknown.",
+                },
+            },
+            "required": ["address"],
+        },
+    ]
+}
+
+
+@extend_schema_field(RECIPIENT)
+class RecipientField(serializers.JSONField):
+    pass
+
+
 class RoutesRequestSerializer(serializers.Serializer):
-    sender_domain = serializers.CharField()
+    sender_domain = DomainNameField(
+        help_text="The domain the mail is from. With a customer's token it must be one of the "
+        "account's domains (else a 400 naming sender_domain); a pipeline credential may send "
+        "any."
+    )
     recipients = serializers.ListField(
-        child=serializers.JSONField(),
+        child=RecipientField(),
+        min_length=1,
         max_length=inputs.MAX_RECIPIENTS,
-        help_text="Addresses, or objects {address, engaged_days}; at most 10,000.",
+        help_text="Addresses, or objects {address, engaged_days}; 1 to 10,000.",
     )
 
 
@@ -427,7 +492,11 @@ class RoutesView(APIView):
     permission_classes = [IsPipelineOrAccountMember]
     write_roles = ALL_ROLES  # a self-hosted sender's MTA may hold any member's token
 
-    @extend_schema(request=RoutesRequestSerializer, responses=RoutesResponseSerializer)
+    @extend_schema(
+        summary="Which IP each message should leave from (pipeline credentials too)",
+        request=RoutesRequestSerializer,
+        responses=RoutesResponseSerializer,
+    )
     def post(self, request):
         sender_domain, recipients = inputs.routes_parse(request.data)
         if _from_pipeline(request):
@@ -458,20 +527,95 @@ class RoutesView(APIView):
         )
 
 
+# Text PostgreSQL can store: no NUL; an id needs a character that is not a space.
+NO_NUL = "^[^\\x00]*$"
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {
+                "type": "string",
+                "maxLength": inputs.MAX_EVENT_ID,
+                "pattern": "^[^\\x00]*[^\\x00\\s][^\\x00]*$",
+            },
+            {"type": "integer"},
+        ],
+        "description": "Unique in the account (a number is taken as its digits).",
+    }
+)
+class EventIdField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "minimum": 200, "maximum": 599},
+            {"type": "string", "pattern": "^[2-5][0-9][0-9]$"},
+        ],
+        "nullable": True,
+        "description": "The SMTP reply code; read from `response` when missing.",
+    }
+)
+class SmtpCodeField(serializers.IntegerField):
+    pass
+
+
+@extend_schema_field({"type": "string", "anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]})
+class IpField(serializers.CharField):
+    pass
+
+
+@extend_schema_field(EMAIL)
+class EmailField(serializers.CharField):
+    pass
+
+
+class ReplyField(serializers.JSONField):
+    """Optional text: null and "" mean "not given" (the schema says so without DRF's oneOf)."""
+
+    def __init__(self, schema: dict, **kwargs):
+        super().__init__(allow_null=True, **kwargs)
+        self.schema = {"type": "string", "nullable": True, **schema}
+
+
+class ReplyFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = ReplyField
+
+    def map_serializer_field(self, auto_schema, direction):
+        return self.target.schema
+
+
 class EventSerializer(serializers.Serializer):
-    id = serializers.CharField(max_length=inputs.MAX_EVENT_ID)
+    id = EventIdField()
     type = serializers.ChoiceField(choices=sorted(inputs.EVENT_TYPES))
-    ip = serializers.IPAddressField()
-    sender_domain = serializers.CharField()
-    recipient = serializers.CharField()
-    smtp_code = serializers.IntegerField(required=False, allow_null=True)
-    enhanced_status = serializers.CharField(required=False, allow_blank=True)
-    response = serializers.CharField(required=False, allow_blank=True)
-    timestamp = serializers.DateTimeField()
+    ip = IpField(help_text="The IP the message left from.")
+    sender_domain = DomainNameField()
+    recipient = EmailField()
+    smtp_code = SmtpCodeField(required=False, allow_null=True)
+    enhanced_status = ReplyField(
+        {"pattern": r"^\s*([245]\.[0-9]{1,3}\.[0-9]{1,3})?\s*$"},
+        required=False,
+        help_text="Such as 4.7.28; read from `response` when missing.",
+    )
+    response = ReplyField(
+        {"pattern": NO_NUL, "maxLength": inputs.MAX_RESPONSE},
+        required=False,
+        help_text="The SMTP reply text.",
+    )
+    timestamp = serializers.DateTimeField(
+        help_text="With a time zone; not more than an hour in the future (a 400 names it)."
+    )
 
 
 class EventsRequestSerializer(serializers.Serializer):
-    events = EventSerializer(many=True)
+    events = serializers.ListField(
+        child=EventSerializer(),
+        min_length=1,
+        max_length=inputs.MAX_EVENTS,
+        help_text="1 to 10,000 events; all are stored or none.",
+    )
 
 
 class EventsResponseSerializer(serializers.Serializer):
@@ -486,7 +630,11 @@ class EventsView(APIView):
     permission_classes = [IsPipelineOrAccountMember]
     write_roles = ALL_ROLES
 
-    @extend_schema(request=EventsRequestSerializer, responses=EventsResponseSerializer)
+    @extend_schema(
+        summary="Report delivery events, all or nothing per batch (pipeline credentials too)",
+        request=EventsRequestSerializer,
+        responses=EventsResponseSerializer,
+    )
     def post(self, request):
         now = timezone.now()
         events = inputs.events_parse(request.data, now=now)
@@ -518,7 +666,7 @@ class FloorLineSerializer(serializers.Serializer):
 
 
 class AccountIpWarmupSerializer(serializers.Serializer):
-    auto_warmup_enabled = serializers.BooleanField(
+    auto_warmup_enabled = StrictBooleanField(
         help_text="New dedicated IPs warm up provider by provider (on by default)."
     )
     warning = serializers.CharField(read_only=True, allow_null=True)

@@ -170,7 +170,8 @@ def _timestamp(value, field: str, latest: datetime) -> datetime:
         _fail(field, f"{value!r} is out of range once converted to UTC.")
     if in_utc > latest:
         _fail(field, f"{value!r} is in the future; check the sending host's clock.")
-    return moment
+    # Stored in UTC: PostgreSQL takes offsets up to ±15:59 only, Python's go to ±23:59.
+    return in_utc
 
 
 def events_parse(data, *, now: datetime) -> list[EventInput]:
@@ -220,7 +221,8 @@ class _EventParser:
 
     @staticmethod
     def _type(kind, field: str) -> str:
-        if kind not in EVENT_TYPES:
+        # A list or an object is unhashable: check the type before the set lookup.
+        if not isinstance(kind, str) or kind not in EVENT_TYPES:
             _fail(
                 field,
                 f"{kind!r} is not a valid choice; use one of {', '.join(sorted(EVENT_TYPES))}.",

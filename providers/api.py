@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 from providers import services
 from providers.models import MailboxProvider
 from warmup_site.hostnames import normalise_domain, to_unicode
+from warmup_site.openapi import DomainNameField
 
 MAX_CLASSIFY = 10_000
 
@@ -16,6 +17,10 @@ class ProviderSerializer(serializers.ModelSerializer):
         fields = ["slug", "name", "consumer_domains", "mx_suffixes"]
 
 
+@extend_schema_view(
+    list=extend_schema(summary="The mailbox providers, in the order pages show them"),
+    retrieve=extend_schema(summary="One mailbox provider"),
+)
 class ProviderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The mailbox providers Warmup warms separately. Operators edit them in the admin."""
 
@@ -27,7 +32,7 @@ class ProviderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
 class ClassifyRequestSerializer(serializers.Serializer):
     domains = serializers.ListField(
-        child=serializers.CharField(max_length=300, trim_whitespace=True),
+        child=DomainNameField(max_length=300, trim_whitespace=True),
         min_length=1,
         max_length=MAX_CLASSIFY,
         help_text=f"Recipient domains, at most {MAX_CLASSIFY:,}; IDN accepted, case and "
@@ -69,7 +74,11 @@ class ClassifyView(APIView):
 
     reads_only = True  # a POST that only reads: every member may classify
 
-    @extend_schema(request=ClassifyRequestSerializer, responses=ClassifyResponseSerializer)
+    @extend_schema(
+        summary="Which mailbox provider each recipient domain belongs to",
+        request=ClassifyRequestSerializer,
+        responses=ClassifyResponseSerializer,
+    )
     def post(self, request):
         data = ClassifyRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)

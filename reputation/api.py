@@ -5,9 +5,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.core.validators import RegexValidator
 from django.http import Http404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -28,12 +36,12 @@ from reputation.models import (
     WebhookEndpoint,
 )
 from reputation.services import feeds, notifications, webhooks
-from warmup_site.api import AccountScopedViewSet
+from warmup_site.api import AccountScopedViewSet, StrictBooleanField
 from warmup_site.errors import RateLimited
 
 DAYS = OpenApiParameter(
     "days",
-    int,
+    {"type": "integer", "minimum": 1, "maximum": selectors.MAX_DAYS, "default": 30},
     OpenApiParameter.QUERY,
     description=f"How many days of series, ending today (1–{selectors.MAX_DAYS}; default 30).",
 )
@@ -215,6 +223,7 @@ class DomainReputationView(APIView):
     """A domain's reputation at every provider: daily series and today's verdict."""
 
     @extend_schema(
+        summary="A domain's reputation at every provider: daily series and today's verdict",
         parameters=[DAYS],
         responses=SubjectReputationSerializer,
         examples=[OpenApiExample("A domain at Gmail", value=_EXAMPLE, response_only=True)],
@@ -234,6 +243,7 @@ class IpReputationView(APIView):
     ask about any IP, shared ones included."""
 
     @extend_schema(
+        summary="An IP's reputation at every provider: daily series and today's verdict",
         parameters=[DAYS],
         responses=SubjectReputationSerializer,
         examples=[OpenApiExample("An IP at Microsoft", value=_IP_EXAMPLE, response_only=True)],
@@ -298,7 +308,10 @@ class OverviewSerializer(serializers.Serializer):
 class OverviewView(APIView):
     """The account's reputation today: per domain and per dedicated IP, per provider."""
 
-    @extend_schema(responses=OverviewSerializer)
+    @extend_schema(
+        summary="Today's verdicts for every domain and IP of the account, per provider",
+        responses=OverviewSerializer,
+    )
     def get(self, request):
         today = utc_day(timezone.now())
         return Response(selectors.account_overview(account=request.account, today=today))
@@ -363,6 +376,11 @@ class FeedConnectionInputSerializer(serializers.Serializer):
     delegated_user = serializers.EmailField(required=False, allow_blank=True, default="")
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Postmaster Tools and SNDS connections"),
+    retrieve=extend_schema(summary="One feed connection"),
+    destroy=extend_schema(summary="Disconnect a feed (owners and admins)"),
+)
 class FeedConnectionViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, AccountScopedViewSet
 ):
@@ -376,7 +394,11 @@ class FeedConnectionViewSet(
     def get_base_queryset(self):
         return selectors.feed_connection_list().order_by("kind")
 
-    @extend_schema(request=FeedConnectionInputSerializer, responses={201: FeedConnectionSerializer})
+    @extend_schema(
+        summary="Connect Postmaster Tools or SNDS, or replace its secret (owners and admins)",
+        request=FeedConnectionInputSerializer,
+        responses={201: FeedConnectionSerializer},
+    )
     def create(self, request):
         data = FeedConnectionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -387,7 +409,14 @@ class FeedConnectionViewSet(
     def perform_destroy(self, instance):
         feeds.feed_connection_delete(feed=instance)
 
-    @extend_schema(request=None, responses=FeedConnectionSerializer)
+    @extend_schema(
+        summary="Fetch a feed now",
+        request=None,
+        responses={
+            200: FeedConnectionSerializer,
+            429: OpenApiResponse(description="Fetched a moment ago; Retry-After says when."),
+        },
+    )
     @action(detail=True, methods=["post"])
     def fetch(self, request, pk=None):
         """Fetch now (at most once a minute) and answer what it found."""
@@ -410,15 +439,18 @@ class PreferenceSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=DEFAULT_KINDS),
         help_text="The events you receive (mail and webhooks).",
     )
-    email = serializers.BooleanField(help_text="Mail the owners and admins.")
-    digest = serializers.BooleanField(help_text="One mail a day instead of one per event.")
+    email = StrictBooleanField(help_text="Mail the owners and admins.")
+    digest = StrictBooleanField(help_text="One mail a day instead of one per event.")
     extra_recipients = serializers.ListField(child=serializers.EmailField(), default=list)
 
 
 class NotificationPreferenceView(APIView):
     """Which events the account hears about, and how."""
 
-    @extend_schema(responses=PreferenceSerializer)
+    @extend_schema(
+        summary="Which reputation events the account receives, and how",
+        responses=PreferenceSerializer,
+    )
     def get(self, request):
         pref = NotificationPreference.objects.for_account(request.account).first()
         if pref is None:
@@ -427,7 +459,11 @@ class NotificationPreferenceView(APIView):
             )
         return Response(PreferenceSerializer(pref).data)
 
-    @extend_schema(request=PreferenceSerializer, responses=PreferenceSerializer)
+    @extend_schema(
+        summary="Choose which reputation events the account receives (owners and admins)",
+        request=PreferenceSerializer,
+        responses=PreferenceSerializer,
+    )
     def put(self, request):
         data = PreferenceSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -438,6 +474,18 @@ class NotificationPreferenceView(APIView):
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
+    kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=DEFAULT_KINDS),
+        required=False,
+        help_text="The events it receives; leave out or empty for every kind.",
+    )
+    active = StrictBooleanField(required=False, default=True)
+    url = serializers.URLField(
+        max_length=500,
+        validators=[RegexValidator(r"^https?://", "Give an http or https URL.")],
+        help_text="An http(s) URL whose host is a valid DNS name or IP address.",
+    )
+
     class Meta:
         model = WebhookEndpoint
         fields = ["id", "url", "kinds", "description", "active", "secret_prefix", "created_at"]
@@ -471,6 +519,11 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_view(
+    list=extend_schema(summary="The account's webhook endpoints"),
+    retrieve=extend_schema(summary="One webhook endpoint"),
+    destroy=extend_schema(summary="Remove a webhook endpoint (owners and admins)"),
+)
 class WebhookEndpointViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -487,7 +540,9 @@ class WebhookEndpointViewSet(
         return selectors.webhook_endpoint_list()
 
     @extend_schema(
-        request=WebhookEndpointSerializer, responses={201: WebhookEndpointCreatedSerializer}
+        summary="Add a webhook endpoint; its signing secret is shown this once",
+        request=WebhookEndpointSerializer,
+        responses={201: WebhookEndpointCreatedSerializer},
     )
     def create(self, request):
         data = WebhookEndpointSerializer(data=request.data)
@@ -502,7 +557,11 @@ class WebhookEndpointViewSet(
         body = WebhookEndpointSerializer(endpoint).data
         return Response({**body, "secret": secret}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=WebhookEndpointSerializer, responses=WebhookEndpointSerializer)
+    @extend_schema(
+        summary="Change a webhook endpoint",
+        request=WebhookEndpointSerializer,
+        responses=WebhookEndpointSerializer,
+    )
     def partial_update(self, request, pk=None):
         endpoint = self.get_object()
         data = WebhookEndpointSerializer(endpoint, data=request.data, partial=True)
@@ -510,7 +569,11 @@ class WebhookEndpointViewSet(
         endpoint = webhooks.webhook_endpoint_update(endpoint=endpoint, **data.validated_data)
         return Response(WebhookEndpointSerializer(endpoint).data)
 
-    @extend_schema(request=None, responses=WebhookDeliverySerializer)
+    @extend_schema(
+        summary="Send a test event to the endpoint now",
+        request=None,
+        responses=WebhookDeliverySerializer,
+    )
     @action(detail=True, methods=["post"])
     def test(self, request, pk=None):
         """Send a test event now; answers the delivery (status code or error)."""
@@ -518,6 +581,7 @@ class WebhookEndpointViewSet(
         return Response(WebhookDeliverySerializer(delivery).data)
 
     @extend_schema(
+        summary="A new signing secret, shown this once",
         request=None,
         responses=inline_serializer("RotatedSecret", {"secret": serializers.CharField()}),
     )
@@ -526,7 +590,10 @@ class WebhookEndpointViewSet(
         """A new signing secret, shown this once; the old one stops at once."""
         return Response({"secret": webhooks.webhook_secret_rotate(endpoint=self.get_object())})
 
-    @extend_schema(responses=WebhookDeliverySerializer(many=True))
+    @extend_schema(
+        summary="The last 50 deliveries to the endpoint",
+        responses=WebhookDeliverySerializer(many=True),
+    )
     @action(detail=True, methods=["get"])
     def deliveries(self, request, pk=None):
         """The last 50 deliveries to this endpoint, newest first."""
@@ -540,6 +607,7 @@ class NotificationEventSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "title", "text", "data", "occurred_at", "emailed_at", "stale"]
 
 
+@extend_schema_view(list=extend_schema(summary="The account's reputation events, newest first"))
 class NotificationEventViewSet(mixins.ListModelMixin, AccountScopedViewSet):
     """The account's notification events, newest first."""
 

@@ -2,8 +2,9 @@
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import Http404
-from rest_framework import exceptions, viewsets
+from django.http import Http404, JsonResponse
+from django.views import defaults
+from rest_framework import exceptions, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -83,6 +84,31 @@ def exception_handler(exc, context):
     return response
 
 
+def page_not_found(request, exception):
+    """urls.handler404: an API path that matches no route answers in the API's error shape
+    (a client reads JSON, whatever went wrong); pages keep Django's 404 page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"message": "There is no such API path (see /api/docs/).", "field": None},
+            status=404,
+        )
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """urls.handler500: the API's error shape for an unexpected error; pages keep 500.html."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "message": "Something went wrong on our side; it was logged. Try again in a "
+                "minute.",
+                "field": None,
+            },
+            status=500,
+        )
+    return defaults.server_error(request)
+
+
 # Read and drop at most this much of a refused body (see _discard_body); beyond it the
 # connection is simply closed.
 DISCARD_AT_MOST = 64 * 1024 * 1024
@@ -104,6 +130,36 @@ def _discard_body(request) -> None:
             remaining -= len(chunk)
     except OSError:
         return  # the client went away: nothing to answer
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON true or false, nothing else. DRF's BooleanField also takes 0, 1, "yes", "on" and
+    friends (from HTML forms); the API takes JSON, and its schema says boolean."""
+
+    default_error_messages = {"invalid": "Give true or false (a JSON boolean)."}
+
+    def to_internal_value(self, data):
+        if data is True or data is False:
+            return data
+        self.fail("invalid", input=data)
+
+
+def text_fields_take_only_strings() -> None:
+    """Make DRF's CharField (and EmailField, SlugField, URLField… built on it) refuse JSON
+    numbers. DRF turns 0 into "0" for any text field; the API takes JSON and its schema says
+    string, so a number where text belongs is a 400 naming the field, like any other wrong type.
+    Called once, from WarmupSiteConfig.ready()."""
+    if getattr(serializers.CharField.to_internal_value, "strict", False):
+        return
+    lenient = serializers.CharField.to_internal_value
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return lenient(self, data)
+
+    to_internal_value.strict = True
+    serializers.CharField.to_internal_value = to_internal_value
 
 
 class AccountScopedViewSet(viewsets.GenericViewSet):

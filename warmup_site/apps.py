@@ -7,3 +7,6 @@ class WarmupSiteConfig(AppConfig):
 
     def ready(self):
         from warmup_site import checks  # noqa: F401 - registers the system checks
+        from warmup_site.api import text_fields_take_only_strings
+
+        text_fields_take_only_strings()

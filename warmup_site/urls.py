@@ -44,6 +44,11 @@ api_v1 = [
     *router.urls,
 ]
 
+# API paths that match no route, and unexpected errors on the API, answer JSON
+# (warmup_site/api.py); pages keep their HTML.
+handler404 = "warmup_site.api.page_not_found"
+handler500 = "warmup_site.api.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

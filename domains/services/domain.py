@@ -61,6 +61,14 @@ def domain_name_validate(*, name: str) -> str:
         normalised = normalise_domain(shown)
     except ValueError as exc:
         raise ApplicationError(f"{shown!r} {exc}.", field="name") from None
+    longest = verification.longest_publishable_name()
+    if len(normalised) > longest:
+        raise ApplicationError(
+            f"The domain is {len(normalised)} characters long (as an A-label); the longest we "
+            f"can publish records for is {longest}: its DKIM, DMARC and ownership records live "
+            "under longer names, and a name in DNS has at most 253 characters.",
+            field="name",
+        )
     if dmarc.public_suffix_list().is_public(normalised):
         unicode = to_unicode(normalised)
         raise ApplicationError(

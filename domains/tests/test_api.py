@@ -136,6 +136,37 @@ def test_it_names_the_field_and_the_rule(owner_api, name, message):
     assert not Domain.objects.exists()
 
 
+def _name_of_length(length: int) -> str:
+    """A legal domain name of exactly `length` characters: 63-character labels, then .com."""
+    labels = []
+    remaining = length - len(".com")
+    while remaining > 0:
+        size = min(63, remaining - 1 if remaining > 63 else remaining)
+        labels.append("a" * size)
+        remaining -= size + 1
+    name = ".".join(labels) + ".com"
+    assert len(name) == length, len(name)
+    return name
+
+
+def test_it_refuses_a_legal_name_too_long_for_its_record_hosts(owner_api):
+    # 253 characters is legal in DNS, but _dmarc.<name> and the DKIM host would not be.
+    response = owner_api.post(url(), {"name": _name_of_length(253)})
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "name"
+    assert "the longest we can publish records for is 223" in response.json()["message"]
+    assert not Domain.objects.exists()
+
+
+def test_it_adds_the_longest_name_it_can_publish_records_for(owner_api):
+    response = owner_api.post(url(), {"name": _name_of_length(223)})
+
+    assert response.status_code == 201
+    hosts = [record["host"] for record in response.json()["records"]]
+    assert max(len(host) for host in hosts) == 253
+
+
 def test_it_refuses_a_duplicate(owner_api, domain):
     response = owner_api.post(url(), {"name": "EXAMPLE.com"})
 
