@@ -369,6 +369,12 @@ WARMUP_IMAP_TLS_VERIFY = env_bool("WARMUP_IMAP_TLS_VERIFY", True)
 # mailbox providers, delivering into maildirs under WARMUP_SANDBOX_DIR.
 WARMUP_SANDBOX_DIR = Path(env_str("WARMUP_SANDBOX_DIR", str(BASE_DIR / ".sandbox")))
 WARMUP_SANDBOX_SMTP_PORT = env_int("WARMUP_SANDBOX_SMTP_PORT", 2525, minimum=1)
+# The world's reputation model, per provider (a TOML data file; docs/sandbox.md).
+WARMUP_SANDBOX_MODEL_FILE = Path(
+    env_str(
+        "WARMUP_SANDBOX_MODEL_FILE", str(BASE_DIR / "engagement" / "sandbox" / "reputation.toml")
+    )
+)
 if WARMUP_SANDBOX and not WARMUP_SMTP_URL:
     # In sandbox mode warm-up mail goes to the world unless a relay is configured explicitly;
     # the engagement app reads only WARMUP_SMTP_URL, so both modes share one sending path.
