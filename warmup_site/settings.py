@@ -335,11 +335,25 @@ WARMUP_SENDER_LOCALPART = env_str("WARMUP_SENDER_LOCALPART", "hello")
 WARMUP_DOMAIN_RAMP = env_int_list("WARMUP_DOMAIN_RAMP", "5,8,12,18,25,35,50", minimum=1)
 # Sends are spread over these UTC hours [start, end) with jitter.
 WARMUP_WAKING_HOURS = env_int_list("WARMUP_WAKING_HOURS", "7,22", length=2)
-# A day whose spam share of placements is above this holds the volume for two days.
+# A spam spike (a day's spam share above this, and up 20 points on the day before) holds the
+# volume for two days.
 WARMUP_SPAM_HOLD_THRESHOLD = env_float("WARMUP_SPAM_HOLD_THRESHOLD", 0.2, minimum=0)
 WARMUP_GRADUATE_INBOX_RATE = env_float("WARMUP_GRADUATE_INBOX_RATE", 0.9, minimum=0)
 WARMUP_GRADUATE_MIN_PLACEMENTS = env_int("WARMUP_GRADUATE_MIN_PLACEMENTS", 20, minimum=1)
 WARMUP_ATTENTION_AFTER_DAYS = env_int("WARMUP_ATTENTION_AFTER_DAYS", 21, minimum=1)
+# Faster along the ramp when yesterday's inbox rate was at least this (and most of it was
+# engaged with), but never more than WARMUP_DOMAIN_MAX_GROWTH times yesterday's volume.
+WARMUP_DOMAIN_FAST_INBOX_RATE = env_float("WARMUP_DOMAIN_FAST_INBOX_RATE", 0.8, minimum=0)
+WARMUP_DOMAIN_MAX_GROWTH = env_float("WARMUP_DOMAIN_MAX_GROWTH", 2.0, minimum=1)
+# A plan stops by itself when the seeds engaged with none of this many days' mail.
+WARMUP_DOMAIN_STALL_DAYS = env_int("WARMUP_DOMAIN_STALL_DAYS", 4, minimum=2)
+# Per provider: maintenance after graduation, the re-warm threshold and the limits of the
+# customer's own mail (a TOML data file; docs/operations.md).
+WARMUP_DOMAIN_PLAN_FILE = Path(
+    env_str("WARMUP_DOMAIN_PLAN_FILE", str(BASE_DIR / "domains" / "warmup_plan.toml"))
+)
+# A provider with consumer mailboxes needs at least this many active seeds (operator alert).
+WARMUP_SEEDS_PER_PROVIDER = env_int("WARMUP_SEEDS_PER_PROVIDER", 3, minimum=1)
 # What seeds do with a message they found (probabilities 0..1) and how long they wait first.
 WARMUP_RESCUE_PROBABILITY = env_float("WARMUP_RESCUE_PROBABILITY", 1.0, minimum=0)
 WARMUP_READ_PROBABILITY = env_float("WARMUP_READ_PROBABILITY", 0.9, minimum=0)

@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 Stage = WarmupMessage.Stage
 Placement = WarmupMessage.Placement
 Kind = SeedAction.Kind
+# What counts as engagement in the day counters the plan reads.
+ENGAGING = frozenset({Kind.RESCUED, Kind.READ, Kind.FLAGGED, Kind.REPLIED})
 
 SEED_LEASE = timedelta(minutes=20)
 PURGE_EVERY = timedelta(days=1)
@@ -115,10 +117,15 @@ class _Run:
         self.changed: dict[int, WarmupMessage] = {}
         self.actions: list[SeedAction] = []
         self.placements: Counter[tuple[int, str]] = Counter()
+        self.engaged: set[int] = set()
 
     def act(self, message: WarmupMessage, kind: str, detail: str = "") -> None:
         self.actions.append(SeedAction(message=message, kind=kind, at=self.now, detail=detail))
         self.changed[message.pk] = message
+        if kind in ENGAGING and message.day_id:
+            # A message engages once, whatever the seed did with it (and over several sweeps
+            # it is acted on in one: engagement happens in one stage).
+            self.engaged.add(message.pk)
 
     def place(self, message: WarmupMessage, placement: str) -> None:
         message.placement = placement
@@ -134,6 +141,9 @@ class _Run:
         SeedAction.objects.bulk_create(self.actions)
         for (day_id, placement), count in self.placements.items():
             warmup_day_add(day_id=day_id, **{placement: count})
+        engaged = Counter(self.changed[pk].day_id for pk in self.engaged)
+        for day_id, count in engaged.items():
+            warmup_day_add(day_id=day_id, engaged=count)
 
 
 def seed_sweep(*, seed: SeedMailbox, rng: random.Random | None = None) -> SweepSummary:
