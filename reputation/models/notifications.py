@@ -19,6 +19,7 @@ class Kind(models.TextChoices):
     VERDICT_CHANGED = "reputation.verdict_changed", "Reputation changed at a provider"
     DOMAIN_GRADUATED = "domain.warmup_graduated", "Domain warm-up graduated"
     DOMAIN_ATTENTION = "domain.warmup_needs_attention", "Domain warm-up needs attention"
+    DOMAIN_REWARM = "domain.warmup_rewarm", "Domain warm-up resumed at a provider"
     DOMAIN_UNVERIFY_WARNING = "domain.unverify_warning", "Domain about to be unverified"
     DOMAIN_UNVERIFIED = "domain.unverified", "Domain unverified"
     IP_BACKED_OFF = "ip.warmup_backed_off", "IP warm-up backed off"
@@ -27,6 +28,7 @@ class Kind(models.TextChoices):
     IP_WARM = "ip.warmup_warm", "IP warm"
     IP_BLOCKLISTED = "ip.blocklisted", "IP listed on a blocklist"
     SEED_FAILING = "seed.failing", "Seed mailbox failing"
+    SEED_COVERAGE = "seed.coverage", "Provider without seed mailboxes"
     FEED_FAILING = "feed.failing", "Provider feed failing"
     TEST = "test", "Test event"
 
