@@ -203,8 +203,9 @@ def run_level(level: str, args, dns: DnsTestServer) -> dict:
                     sweep.seeds_sweep(rng=rng)
                     world.scan()
                 sent = dict(
-                    DomainWarmupDay.objects.filter(plan__warmup__domain=domain, date=today)
-                    .values_list("plan__provider__slug", "sent")
+                    DomainWarmupDay.objects.filter(
+                        plan__warmup__domain=domain, date=today
+                    ).values_list("plan__provider__slug", "sent")
                 )
                 ip.live_day(extra=sent)
         days = (
@@ -235,13 +236,17 @@ def run_level(level: str, args, dns: DnsTestServer) -> dict:
 def report(level: str, result: dict, days: int) -> bool:
     graduated, stopped = result["graduated"], result["stopped"]
     print(f"\n== engagement: {level}")
-    print(f"{'provider':<16} {'graduated':>9} {'inbox':>6} {'spam':>5} {'engaged':>8} {'IP R':>5}")
+    print(
+        f"{'provider':<16} {'graduated':>9} {'inbox':>6} {'spam':>5} {'missing':>8} "
+        f"{'engaged':>8} {'IP R':>5}"
+    )
     for slug in result["slugs"]:
         inbox, spam, missing, engaged = result["totals"].get(slug, [0, 0, 0, 0])
         when = graduated.get(slug)
         shown = f"day {when}" if when else ("stopped" if slug in stopped else "—")
         print(
-            f"{slug:<16} {shown:>9} {inbox:>6} {spam:>5} {engaged:>8} {result['ip'][slug]:>5}"
+            f"{slug:<16} {shown:>9} {inbox:>6} {spam:>5} {missing:>8} {engaged:>8} "
+            f"{result['ip'][slug]:>5}"
         )
     print("volume planned each day (W: warm, !: stopped, needs attention):")
     for slug in result["slugs"]:
@@ -285,7 +290,8 @@ def main() -> None:
     started = time.perf_counter()
     ok = True
     try:
-        print(f"database: {django.db.connection.vendor}; model: {settings.WARMUP_SANDBOX_MODEL_FILE}")
+        print(f"database: {django.db.connection.vendor}")
+        print(f"model: {settings.WARMUP_SANDBOX_MODEL_FILE}")
         for level in args.levels.split(","):
             ok &= report(level, run_level(level, args, dns), args.days)
     finally:
