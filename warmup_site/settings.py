@@ -365,6 +365,8 @@ WARMUP_FILE_DELAY_MINUTES = env_int_list("WARMUP_FILE_DELAY_MINUTES", "60,360", 
 WARMUP_MISSING_AFTER_HOURS = env_int("WARMUP_MISSING_AFTER_HOURS", 6, minimum=1)
 WARMUP_RETENTION_DAYS = env_int("WARMUP_RETENTION_DAYS", 14, minimum=1)
 WARMUP_FOLDER = env_str("WARMUP_FOLDER", "Warmup")
+# Placement tests of a customer's own campaign are looked for this long, then expire.
+WARMUP_PLACEMENT_TEST_HOURS = env_int("WARMUP_PLACEMENT_TEST_HOURS", 24, minimum=1)
 
 # Seed mailboxes (engagement/seedclient): IMAP timeouts and the per-host connection limit.
 # The limit is held with slot files under WARMUP_IMAP_SLOT_DIR, so it covers every worker

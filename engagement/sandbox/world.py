@@ -57,6 +57,7 @@ WATCH_DAYS = 14  # engagement after two weeks no longer moves a reputation
 AUTH_SERV_ID = "mx.sandbox.test"
 # SPF and DMARC answers are kept this long per (domain, IP): the DNS is asked once per burst.
 AUTH_CACHE_SECONDS = 600
+NO_POLICY = ""  # the From domain publishes no DMARC record: dmarc=none
 
 
 def dns_txt_via_app(name: bytes, timeout: int = 5) -> bytes | None:  # noqa: ARG001 - dkimpy passes it
@@ -381,7 +382,7 @@ class SandboxWorld:
             spf_result == "pass" and _aligned(envelope_domain, from_domain),
             dkim_result == "pass" and _aligned(dkim_domain, from_domain),
         ]
-        if policy == "none":
+        if policy == NO_POLICY:
             dmarc_result = "none"
         elif policy == "temperror":
             dmarc_result = "temperror"
@@ -435,8 +436,8 @@ class SandboxWorld:
 
     @staticmethod
     def _dmarc_policy(domain: str) -> str:
-        """The DMARC policy (p=) of the From domain or its organisational domain; "none" when
-        there is no record, "temperror" when the DNS did not answer."""
+        """The DMARC policy (p=) of the From domain or its organisational domain; NO_POLICY when
+        there is no (valid) record, "temperror" when the DNS did not answer."""
         for host in dict.fromkeys([domain, dmarc.organisational_domain(domain)]):
             result = dns.lookup(dmarc.record_host(host), "TXT")
             if result.tempfail:
@@ -446,8 +447,8 @@ class SandboxWorld:
                     try:
                         return dmarc.parse(text)["p"].lower()
                     except ValueError:
-                        return "none"
-        return "none"
+                        return NO_POLICY
+        return NO_POLICY
 
     def _stamp(self, content: bytes, auth: Authentication, *, peer_ip, helo, now) -> bytes:
         when = datetime.fromtimestamp(now, UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")

@@ -93,6 +93,33 @@ class Found:
 
 
 @dataclass(frozen=True)
+class CampaignCopy:
+    """A customer's placement-test message found in a seed mailbox (headers only)."""
+
+    token: str
+    folder: str
+    uid: int
+    placement: str  # "inbox" | "spam"
+    message_id: str = ""
+    subject: str = ""
+    category: str = ""
+    authentication_results: str = ""  # the topmost header: the seed's own server's verdict
+
+
+TEST_HEADER = "X-Warmup-Test"
+
+
+def copy_token(tokens: Sequence[str], *, header: str, subject: str) -> str | None:
+    """Which of `tokens` a message carries, in its X-Warmup-Test header or its subject (IMAP's
+    SEARCH matches substrings case-insensitively; this check is exact on the token)."""
+    header, subject = header.strip().lower(), subject.lower()
+    for token in tokens:
+        if header == token.lower() or token.lower() in subject:
+            return token
+    return None
+
+
+@dataclass(frozen=True)
 class ConnectionReport:
     """What a "test connection" button shows: did login work, and which folder is spam."""
 
@@ -139,6 +166,11 @@ class SeedClient(Protocol):
 
     def fetch(self, found: Found) -> bytes:
         """The raw RFC 5322 message (to reply to it)."""
+        ...
+
+    def find_copies(self, tokens: Sequence[str]) -> dict[str, CampaignCopy]:
+        """Find placement-test messages by token (X-Warmup-Test header or subject) in INBOX and
+        the spam folder, reading headers only: nothing is marked read, flagged or moved."""
         ...
 
     def rescue(self, found: Sequence[Found]) -> dict[str, Found]:

@@ -18,6 +18,7 @@ connection sent — including the ones IMAPClient issues on its own (CAPABILITY 
 from __future__ import annotations
 
 import contextlib
+import email.header
 import email.parser
 import logging
 import re
@@ -36,13 +37,16 @@ from engagement.seedclient.base import (
     KNOWN_SPAM_FOLDERS,
     PLACEMENT_INBOX,
     PLACEMENT_SPAM,
+    TEST_HEADER,
     TLS_SSL,
     TLS_STARTTLS,
+    CampaignCopy,
     Found,
     LoginFailed,
     SeedClientError,
     SeedEndpoint,
     SpamFolderUnknown,
+    copy_token,
     normalize_message_id,
     tls_context,
 )
@@ -57,6 +61,9 @@ JUNK_FLAG = b"\\Junk"
 TRASH_FLAG = b"\\Trash"
 HEADER_KEY = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
 FETCH_HEADER = b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"
+_COPY_FIELDS = f"MESSAGE-ID SUBJECT {TEST_HEADER.upper()} AUTHENTICATION-RESULTS"
+COPY_KEY = f"BODY[HEADER.FIELDS ({_COPY_FIELDS})]".encode()
+FETCH_COPY = f"BODY.PEEK[HEADER.FIELDS ({_COPY_FIELDS})]".encode()
 
 # Gmail shows its inbox categories as labels. The names below are the forms seen in the wild
 # (the Gmail API's CATEGORY_* ids and the internal ^smartlabel_* names); we could not check
@@ -117,6 +124,14 @@ def parse_copyuid(data: Iterable[bytes]) -> dict[int, int]:
             sources, targets = parse_uid_set(match.group(2)), parse_uid_set(match.group(3))
             mapping.update(zip(sources, targets, strict=False))
     return mapping
+
+
+def or_token_terms(tokens: Sequence[str]) -> list[str]:
+    """Messages carrying any token in the test header or the subject, as a balanced OR tree."""
+    if len(tokens) == 1:
+        return ["OR", "HEADER", TEST_HEADER, tokens[0], "SUBJECT", tokens[0]]
+    middle = len(tokens) // 2
+    return ["OR", *or_token_terms(tokens[:middle]), *or_token_terms(tokens[middle:])]
 
 
 def or_search_terms(message_ids: Sequence[str]) -> list[str]:
@@ -343,6 +358,36 @@ class ImapSeedClient:
         response = self._run(f"FETCH {folder}", self._imap.fetch, sorted(set(uids)), items)
         return found_from_fetch(response, message_ids, folder=folder, placement=placement)
 
+    # --- placement tests ------------------------------------------------------------------------
+
+    def find_copies(self, tokens: Sequence[str]) -> dict[str, CampaignCopy]:
+        wanted = list(dict.fromkeys(t for t in tokens if t.strip()))
+        if not wanted:
+            return {}
+        spam = self.spam_folder()
+        folders = [spam, INBOX] if self._selected == spam else [INBOX, spam]
+        found: dict[str, CampaignCopy] = {}
+        for folder in folders:
+            remaining = [t for t in wanted if t not in found]
+            if not remaining or self._select(folder) == 0:
+                continue
+            uids: list[int] = []
+            for start in range(0, len(remaining), SEARCH_CHUNK):
+                terms = or_token_terms(remaining[start : start + SEARCH_CHUNK])
+                uids.extend(self._run(f"SEARCH {folder}", self._imap.search, terms))
+            if not uids:
+                continue
+            items = [b"FLAGS", FETCH_COPY]
+            if self.gmail:
+                items.append(b"X-GM-LABELS")
+            response = self._run(f"FETCH {folder}", self._imap.fetch, sorted(set(uids)), items)
+            placement = PLACEMENT_SPAM if folder == spam else PLACEMENT_INBOX
+            for uid, data in sorted(response.items()):
+                copy = _copy_from(data, remaining, folder=folder, uid=uid, placement=placement)
+                if copy is not None and copy.token not in found:
+                    found[copy.token] = copy
+        return found
+
     # --- actions --------------------------------------------------------------------------------
 
     def fetch(self, found: Found) -> bytes:
@@ -481,6 +526,35 @@ def found_from_fetch(
             flagged=b"\\Flagged" in flags,
         )
     return result
+
+
+def _copy_from(data, tokens, *, folder: str, uid: int, placement: str) -> CampaignCopy | None:
+    headers = email.parser.BytesHeaderParser().parsebytes(bytes(data.get(COPY_KEY) or b""))
+    subject = _header_text(headers.get("Subject", ""))
+    token = copy_token(tokens, header=str(headers.get(TEST_HEADER, "")), subject=subject)
+    if token is None:
+        return None
+    results = headers.get_all("Authentication-Results") or [""]
+    return CampaignCopy(
+        token=token,
+        folder=folder,
+        uid=int(uid),
+        placement=placement,
+        message_id=" ".join(str(headers.get("Message-ID", "")).split()),
+        subject=subject[:255],
+        category=gmail_category(data.get(b"X-GM-LABELS", ()) or ()),
+        authentication_results=" ".join(str(results[0]).split()),
+    )
+
+
+def _header_text(value) -> str:
+    """A header's text with RFC 2047 encoded words decoded ("=?utf-8?q?…?=")."""
+    decoded = email.header.decode_header(str(value))
+    parts = [
+        text.decode(charset or "ascii", errors="replace") if isinstance(text, bytes) else text
+        for text, charset in decoded
+    ]
+    return " ".join("".join(parts).split())
 
 
 def _by_folder(found: Iterable[Found]) -> dict[str, list[Found]]:

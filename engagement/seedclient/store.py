@@ -24,10 +24,13 @@ from engagement.seedclient.base import (
     KNOWN_SPAM_FOLDERS,
     PLACEMENT_INBOX,
     PLACEMENT_SPAM,
+    TEST_HEADER,
+    CampaignCopy,
     Found,
     SeedClientError,
     SeedEndpoint,
     SpamFolderUnknown,
+    copy_token,
     normalize_message_id,
 )
 
@@ -118,6 +121,34 @@ class SandboxStoreClient:
 
     def fetch(self, found: Found) -> bytes:
         return self._find(found).path.read_bytes()
+
+    def find_copies(self, tokens: Sequence[str]) -> dict[str, CampaignCopy]:
+        wanted = [t for t in tokens if t.strip()]
+        if not wanted:
+            return {}
+        spam = self.spam_folder()
+        result: dict[str, CampaignCopy] = {}
+        for folder in (maildirs.INBOX, spam):
+            placement = PLACEMENT_SPAM if folder == spam else PLACEMENT_INBOX
+            for stored in maildirs.messages(self.mailbox, folder):
+                subject = maildirs.read_header(stored.path, "Subject")
+                token = copy_token(
+                    wanted, header=maildirs.read_header(stored.path, TEST_HEADER), subject=subject
+                )
+                if token is None or token in result:
+                    continue
+                result[token] = CampaignCopy(
+                    token=token,
+                    folder=folder,
+                    uid=uid_for(stored.key),
+                    placement=placement,
+                    message_id=maildirs.read_header(stored.path, "Message-ID"),
+                    subject=subject[:255],
+                    authentication_results=maildirs.read_header(
+                        stored.path, "Authentication-Results"
+                    ),
+                )
+        return result
 
     def rescue(self, found: Sequence[Found]) -> dict[str, Found]:
         moved = {}

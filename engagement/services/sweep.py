@@ -34,7 +34,17 @@ from django.utils import timezone
 
 from domains.services import warmup_day_add
 from engagement import compose, seedclient
-from engagement.models import SeedAction, SeedMailbox, WarmupMessage
+from engagement.models import (
+    PlacementTestSeed,
+    SeedAction,
+    SeedMailbox,
+    WarmupMessage,
+)
+from engagement.services.placement import (
+    pending_copies,
+    placement_copies_record,
+    placement_tests_expire,
+)
 from engagement.services.seeds import seed_endpoint, seed_take_out
 from warmup_site.jobs import claim_due
 
@@ -58,10 +68,19 @@ class SweepSummary:
     missing: int = 0
     actions: int = 0
     round_trips: int = 0
+    test_copies: int = 0
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: SweepSummary) -> None:
-        for name in ("seeds", "seed_errors", "found", "missing", "actions", "round_trips"):
+        for name in (
+            "seeds",
+            "seed_errors",
+            "found",
+            "missing",
+            "actions",
+            "round_trips",
+            "test_copies",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors.extend(other.errors)
 
@@ -72,8 +91,8 @@ class SweepSummary:
     def sentence(self) -> str:
         return (
             f"swept {self.seeds} seeds ({self.seed_errors} with errors): {self.found} messages "
-            f"found, {self.missing} missing, {self.actions} actions, {self.round_trips} IMAP "
-            "round trips"
+            f"found, {self.missing} missing, {self.actions} actions, {self.test_copies} "
+            f"placement-test copies found, {self.round_trips} IMAP round trips"
         )
 
 
@@ -93,8 +112,15 @@ def seeds_sweep(
     its seeds with a lease)."""
     rng = rng or random.Random()
     summary = SweepSummary()
+    now = timezone.now()
+    placement_tests_expire(now=now)
+    open_copies = PlacementTestSeed.objects.filter(
+        seed=OuterRef("pk"),
+        placement=PlacementTestSeed.Placement.PENDING,
+        test__expires_at__gt=now,
+    )
     candidates = SeedMailbox.objects.filter(state=SeedMailbox.State.ACTIVE).filter(
-        Exists(_open_messages().filter(seed=OuterRef("pk")))
+        Exists(_open_messages().filter(seed=OuterRef("pk"))) | Exists(open_copies)
     )
     for _ in range(max_batches):
         ids = claim_due(
@@ -151,6 +177,7 @@ def seed_sweep(*, seed: SeedMailbox, rng: random.Random | None = None) -> SweepS
     now = timezone.now()
     summary = SweepSummary(seeds=1)
     messages = list(_open_messages().filter(seed=seed).order_by("sent_at"))
+    copies = pending_copies(seed=seed, now=now)
     purge_due = seed.last_purged_at is None or seed.last_purged_at <= now - PURGE_EVERY
     run = _Run(now)
     client = None
@@ -165,6 +192,12 @@ def seed_sweep(*, seed: SeedMailbox, rng: random.Random | None = None) -> SweepS
         _locate(messages, found, run, summary, rng)
         _engage(client, endpoint, messages, found, run, rng)
         _file(client, messages, found, run)
+        if copies:
+            # The customer's own test messages: found by token, headers only, no action.
+            tokens = [c.test.token for c in copies]
+            summary.test_copies += placement_copies_record(
+                copies=copies, found=client.find_copies(tokens), now=now
+            )
         if purge_due:
             cutoff = now - timedelta(days=settings.WARMUP_RETENTION_DAYS)
             client.purge(settings.WARMUP_FOLDER, cutoff)
