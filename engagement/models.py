@@ -68,6 +68,12 @@ class SeedMailbox(models.Model):
         default=timezone.now,
         help_text="The sweep job claims seeds by this (a lease while it runs).",
     )
+    imap_state = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Per folder [UIDVALIDITY, UIDNEXT] at the last sweep: the next one fetches "
+        "only what arrived since.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -138,6 +144,10 @@ class WarmupMessage(TenantModel):
     )
     placed_at = models.DateTimeField(null=True, blank=True)
     category = models.CharField(max_length=40, blank=True, help_text="Gmail category, if any.")
+    folder = models.CharField(
+        max_length=255, blank=True, help_text="Where the seed holds it now (the sweep acts there)."
+    )
+    uid = models.PositiveBigIntegerField(null=True, blank=True, help_text="Its IMAP UID there.")
     stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.LOCATE)
     act_after = models.DateTimeField(null=True, blank=True)
     reply_message_id = models.CharField(

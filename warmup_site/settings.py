@@ -376,6 +376,8 @@ WARMUP_IMAP_MAX_CONNECTIONS_PER_HOST = env_int(
 )
 WARMUP_IMAP_CONNECTION_WAIT = env_float("WARMUP_IMAP_CONNECTION_WAIT", 60.0, minimum=0.0)
 WARMUP_IMAP_TIMEOUT = env_float("WARMUP_IMAP_TIMEOUT", 30.0, minimum=1.0)
+# A seed's IMAP connection is kept open this long after a sweep, for the next one (0: never).
+WARMUP_IMAP_KEEP_SECONDS = env_int("WARMUP_IMAP_KEEP_SECONDS", 900, minimum=0)
 WARMUP_IMAP_SLOT_DIR = Path(
     env_str("WARMUP_IMAP_SLOT_DIR", str(Path(tempfile.gettempdir()) / "warmup-imap-slots"))
 )

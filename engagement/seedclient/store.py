@@ -25,6 +25,7 @@ from engagement.seedclient.base import (
     PLACEMENT_INBOX,
     PLACEMENT_SPAM,
     TEST_HEADER,
+    Action,
     CampaignCopy,
     Found,
     SeedClientError,
@@ -34,6 +35,9 @@ from engagement.seedclient.base import (
     normalize_message_id,
 )
 
+# IMAP flags as maildir flag letters (what Dovecot would store).
+_FLAG_LETTERS = {b"\\Seen": "S", b"\\Flagged": "F", b"\\Answered": "R"}
+
 
 def uid_for(key: str) -> int:
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") >> 11
@@ -41,11 +45,13 @@ def uid_for(key: str) -> int:
 
 class SandboxStoreClient:
     round_trips = 0  # no server: nothing to count
+    reused = False
 
     def __init__(self, endpoint: SeedEndpoint, mailbox: Path):
         self.endpoint = endpoint
         self.mailbox = mailbox
         self._spam: str | None = None
+        self.folder_state: dict[str, tuple[int, int]] = {}  # a maildir needs none
 
     @classmethod
     def open(cls, endpoint: SeedEndpoint, *, root: Path | None = None) -> SandboxStoreClient:
@@ -90,7 +96,13 @@ class SandboxStoreClient:
 
     # --- protocol -------------------------------------------------------------------------------
 
-    def locate(self, message_ids: Sequence[str]) -> dict[str, Found]:
+    def locate(
+        self,
+        message_ids: Sequence[str],
+        *,
+        known: dict[str, tuple[str, int]] | None = None,  # noqa: ARG002 - the store reads all
+        state: dict[str, tuple[int, int]] | None = None,  # noqa: ARG002
+    ) -> dict[str, Found]:
         wanted = {normalize_message_id(m) for m in message_ids if m.strip()}
         if not wanted:
             return {}
@@ -157,6 +169,23 @@ class SandboxStoreClient:
                 continue
             stored = maildirs.move(self._find(item), self.mailbox, maildirs.INBOX)
             moved[item.message_id] = self._found(item.message_id, stored, PLACEMENT_INBOX)
+        return moved
+
+    def apply(self, actions: Sequence[Action]) -> dict[str, Found]:
+        moved = {}
+        for action in actions:
+            stored = self._find(action.found)
+            letters = "".join(_FLAG_LETTERS[f] for f in action.flags if f in _FLAG_LETTERS)
+            if letters:
+                stored = maildirs.set_flags(stored, letters)
+            if action.destination and action.destination != action.found.folder:
+                stored = maildirs.move(stored, self.mailbox, action.destination)
+                placement = (
+                    PLACEMENT_SPAM if action.destination == self.spam_folder() else PLACEMENT_INBOX
+                )
+                moved[action.found.message_id] = self._found(
+                    action.found.message_id, stored, placement
+                )
         return moved
 
     def mark_read(self, found: Sequence[Found]) -> None:
