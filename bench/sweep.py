@@ -152,12 +152,21 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=50)
     parser.add_argument("--sizes", default="2,10,200")
+    parser.add_argument(
+        "--slots",
+        type=int,
+        default=0,
+        help="WARMUP_IMAP_MAX_CONNECTIONS_PER_HOST (default: one per seed, so that every seed's "
+        "connection can be kept between sweeps)",
+    )
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
     Domain.objects.filter(name="bench.example").delete()
     settings.WARMUP_ACTION_DELAY_MINUTES = [0, 0]
     settings.WARMUP_REPLY_PROBABILITY = 0.0
+    settings.WARMUP_IMAP_MAX_CONNECTIONS_PER_HOST = args.slots or args.seeds
+    settings.WARMUP_IMAP_SLOT_DIR = Path(tempfile.mkdtemp(prefix="bench-slots-"))
 
     dovecot = DovecotServer(max_connections=200).start()
     results = []
@@ -173,7 +182,11 @@ def main() -> None:
         pool.close_all()
         dovecot.stop()
 
-    print(f"database: {django.db.connection.vendor}; {args.seeds} seeds per run")
+    slots = settings.WARMUP_IMAP_MAX_CONNECTIONS_PER_HOST
+    print(
+        f"database: {django.db.connection.vendor}; {args.seeds} seeds per run at one host, "
+        f"{slots} connection slots for it"
+    )
     print(
         "messages/seed | connection | first sweep RT/seed | unchanged RT/seed | measured: found, "
         "RT/seed, RT per message found, actions, seconds"

@@ -8,6 +8,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
 from accounts.models import Role
+from domains.api import ErrorSerializer
 from domains.models import Domain
 from engagement import selectors
 from engagement.models import PlacementTest
@@ -20,11 +21,6 @@ INSTRUCTIONS = (
     "every address in `seeds`, with the header `{header}: {token}` (or the token anywhere in "
     "the subject). The seeds look for it for 24 hours and take no action on it."
 )
-
-
-class ErrorSerializer(serializers.Serializer):
-    message = serializers.CharField()
-    field = serializers.CharField(allow_null=True)
 
 
 class PlacementCopySerializer(serializers.Serializer):

@@ -8,7 +8,10 @@ in this process. Servers may drop idle connections earlier (RFC 3501 allows 30 m
 client then reconnects once, transparently, on its first command.
 
 A kept connection holds its host slot (engagement/seedclient/limits.py): when a new connection
-finds every slot of a host taken, the oldest idle connection to that host is closed first.
+finds every slot of a host taken, an idle connection to that host is closed first — the one
+returned *last*. A sweep visits seeds in turn, so with more seeds at a host than slots, closing
+the oldest would close each connection just before its seed's turn comes round again, and none
+would ever be reused; closing the newest keeps the others for their next sweep.
 """
 
 from __future__ import annotations
@@ -61,14 +64,15 @@ def checkin(client) -> None:
 
 
 def evict_idle(host: str) -> bool:
-    """Close the longest-idle kept connection to `host`; False when there is none."""
+    """Close the kept connection to `host` returned last (see above); False when there is
+    none."""
     with _lock:
         candidates = [
             (returned, key) for key, (_c, returned) in _idle.items() if key[1] == host.lower()
         ]
         if not candidates:
             return False
-        _returned, key = min(candidates)
+        _returned, key = max(candidates)
         client, _ = _idle.pop(key)
     client.close()
     return True

@@ -229,3 +229,14 @@ def test_the_list_costs_the_same_queries_for_any_number_of_tests(
     with django_assert_num_queries(4):
         many = owner_api.get(URL).json()
     assert (few["count"], many["count"]) == (2, 5)
+
+
+def test_the_api_schema_describes_placement_tests(client):
+    schema = client.get("/api/schema/").content.decode()
+    for text in (
+        "/api/v1/placement-tests/",
+        "/api/v1/placement-tests/{id}/",
+        "Start a placement test of a verified domain",
+        "Where each copy of the campaign landed, per provider",
+    ):
+        assert text in schema
