@@ -240,3 +240,43 @@ def test_the_api_schema_describes_placement_tests(client):
         "Where each copy of the campaign landed, per provider",
     ):
         assert text in schema
+
+
+@pytest.mark.parametrize(("who", "status"), [("owner", 200), ("member", 200), ("outsider", 404)])
+def test_the_test_page_is_for_the_accounts_members(
+    request, owner_api, verified_domain, seeds, who, status
+):
+    created = owner_api.post(URL, {"domain": verified_domain.pk}, format="json").json()
+    client = request.getfixturevalue(f"{who}_client")
+    assert client.get(f"/placement-tests/{created['id']}/").status_code == status
+    assert client.get("/placement-tests/").status_code == 200
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, anon_api):
+    assert client.get("/placement-tests/").status_code == 302
+    assert anon_api.get(URL).status_code == 401
+
+
+def test_a_member_may_start_a_test(member_api, verified_domain, seeds):
+    response = member_api.post(URL, {"domain": verified_domain.pk}, format="json")
+    assert response.status_code == 201
+
+
+def test_the_list_page_costs_the_same_queries_for_any_number_of_tests(
+    owner_client, owner_api, verified_domain, seeds, django_assert_num_queries
+):
+    owner_client.get("/placement-tests/")  # warm the session
+
+    def render(expected: int) -> str:
+        # 1 session, 2 user, 3 current membership, 4 the tests joined with their domain,
+        # 5 their seeds with their provider, 6 the verified domains for the form, 7 account
+        # choices for the switcher
+        with django_assert_num_queries(expected):
+            return owner_client.get("/placement-tests/").content.decode()
+
+    owner_api.post(URL, {"domain": verified_domain.pk}, format="json")
+    few = render(7)
+    for _ in range(3):
+        owner_api.post(URL, {"domain": verified_domain.pk}, format="json")
+    many = render(7)
+    assert few.count("<tr>") + 3 == many.count("<tr>")

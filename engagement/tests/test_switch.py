@@ -257,3 +257,30 @@ def test_it_keeps_the_warmup_endpoint_queries_constant(
         with django_assert_num_queries(5):
             data = owner_api.get(api_url(verified_domain)).json()
     assert len([p for p in data["providers"] if p["state"] == "warming"]) == 3
+
+
+@pytest.mark.parametrize(("who", "status"), [("member", 403), ("outsider", 404)])
+def test_only_owners_and_admins_switch_keep_warm(request, verified_domain, who, status):
+    client = request.getfixturevalue(f"{who}_client")
+    response = client.post(f"/domains/{verified_domain.pk}/warmup/keep-warm/", {"keep_warm": "0"})
+    assert response.status_code == status
+
+
+def test_the_owner_switches_keep_warm_off_and_on_from_the_page_and_the_api(
+    owner_client, owner_api, verified_domain, seeds
+):
+    with time_machine.travel(MORNING, tick=False):
+        owner_api.put(api_url(verified_domain), {"enabled": True}, format="json")
+        page = owner_client.get(page_url(verified_domain)).content.decode()
+        assert 'name="keep_warm" value="1" checked' in page
+
+        response = owner_client.post(
+            f"/domains/{verified_domain.pk}/warmup/keep-warm/", {"keep_warm": "0"}, follow=True
+        )
+        assert "No maintenance mail" in response.content.decode()
+        assert owner_api.get(api_url(verified_domain)).json()["keep_warm"] is False
+
+        data = owner_api.put(
+            api_url(verified_domain), {"enabled": True, "keep_warm": True}, format="json"
+        ).json()
+    assert data["keep_warm"] is True and data["enabled"] is True
