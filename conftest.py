@@ -21,6 +21,7 @@ from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.models import Role
 from accounts.tests.factories import PASSWORD, AccountFactory, MembershipFactory, UserFactory
+from engagement.seedclient import pool as seed_connections
 from providers import registry
 from warmup_site.testing import require_binary
 from warmup_site.testing.dns_server import DnsTestServer
@@ -84,6 +85,8 @@ def _fresh_process_state():
     yield
     registry.invalidate()
     account_selectors.credential_cache_clear()
+    # Seed connections kept between sweeps belong to one test's mailboxes.
+    seed_connections.close_all()
 
 
 # --- people ---------------------------------------------------------------------------------------

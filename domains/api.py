@@ -32,7 +32,12 @@ class ProviderProgressSerializer(serializers.Serializer):
         "null before the first placement.",
     )
     placements = serializers.IntegerField(help_text="Placements the inbox rate is based on.")
-    state = serializers.ChoiceField(choices=["warming", "warm", "needs_attention"])
+    state = serializers.ChoiceField(
+        choices=["warming", "warm", "needs_attention", "not_covered"],
+        help_text="not_covered: no active seed mailbox at this provider yet, so the warm-up "
+        "cannot reach it (the operators are alerted); needs_attention: the plan stopped by "
+        "itself (the reason says why).",
+    )
     reason = serializers.CharField(help_text="Why the provider is in its state, with figures.")
 
 
@@ -40,6 +45,10 @@ class WarmupSerializer(serializers.Serializer):
     """Read-only view of `selectors.warmup_summary()` (a dict from `as_json()`)."""
 
     enabled = serializers.BooleanField()
+    keep_warm = serializers.BooleanField(
+        help_text="After graduation a few maintenance messages per provider keep the domain "
+        "warm, and a provider whose placement drops goes back to warm-up."
+    )
     state = serializers.ChoiceField(choices=["off", "warming", "warm", "needs_attention"])
     started_at = serializers.DateTimeField(allow_null=True)
     providers = ProviderProgressSerializer(many=True)
@@ -47,6 +56,11 @@ class WarmupSerializer(serializers.Serializer):
 
 class WarmupSwitchSerializer(serializers.Serializer):
     enabled = StrictBooleanField(help_text="true switches Domain Warmup on, false off.")
+    keep_warm = StrictBooleanField(
+        required=False,
+        help_text="Optional: false stops the maintenance mail after graduation (and the "
+        "automatic return to warm-up); the history stays.",
+    )
 
 
 class DomainSerializer(serializers.ModelSerializer):
@@ -180,7 +194,8 @@ class DomainViewSet(
         methods=["PUT"],
         summary="Switch Domain Warmup on or off (owners and admins)",
         description="Only verified domains can be switched on (400 naming `enabled` otherwise). "
-        "Switching off stops sending at once and keeps the history.",
+        "Switching off stops sending at once and keeps the history. `keep_warm` (optional) "
+        "switches the maintenance after graduation on or off.",
         request=WarmupSwitchSerializer,
         responses={200: WarmupSerializer, 400: ErrorSerializer},
     )
@@ -195,5 +210,9 @@ class DomainViewSet(
                 enabled=data.validated_data["enabled"],
                 actor=request.user.get_username(),
             )
+            if "keep_warm" in data.validated_data:
+                services.domain_warmup_keep_warm_set(
+                    domain=domain, keep_warm=data.validated_data["keep_warm"]
+                )
             domain = self.get_queryset().get(pk=domain.pk)
         return Response(selectors.warmup_summary(domain).as_json())

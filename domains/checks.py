@@ -5,6 +5,8 @@ import re
 from django.conf import settings
 from django.core.checks import Error, register
 
+from domains.warmup_plan import load_rules
+
 # The selector gets "-yyyymm-xxxx" (12 characters) appended and must stay one DNS label.
 _PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,49}[a-z0-9])?$")
 
@@ -24,3 +26,20 @@ def check_domain_prefixes(app_configs, **kwargs):
                 )
             )
     return errors
+
+
+@register()
+def check_domain_plan_file(app_configs, **kwargs):
+    # The plan's per-provider rules are read at every step; a typo in an operator's copy must
+    # fail at start-up, naming the key, rather than stop the 04:30 plan step.
+    try:
+        load_rules(settings.WARMUP_DOMAIN_PLAN_FILE)
+    except ValueError as exc:
+        return [
+            Error(
+                f"WARMUP_DOMAIN_PLAN_FILE cannot be used: {exc}",
+                hint="Start from domains/warmup_plan.toml; docs/operations.md explains each key.",
+                id="warmup.E031",
+            )
+        ]
+    return []

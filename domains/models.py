@@ -205,6 +205,11 @@ class DomainWarmup(TenantModel):
     )
     changed_at = models.DateTimeField(null=True, blank=True, help_text="Last switch on or off.")
     changed_by = models.CharField(max_length=150, blank=True)
+    keep_warm = models.BooleanField(
+        default=True,
+        help_text="After graduation, keep sending a few maintenance messages per provider and "
+        "go back to warm-up when placement drops.",
+    )
 
     class Meta:
         indexes = [
@@ -223,6 +228,7 @@ class DomainWarmupPlan(TenantModel):
         WARMING = "warming", "Warming"
         WARM = "warm", "Warm"
         NEEDS_ATTENTION = "needs_attention", "Needs attention"
+        NOT_COVERED = "not_covered", "Not covered"
 
     tenant_field = "warmup__domain__account"
 
@@ -269,6 +275,8 @@ class DomainWarmupDay(TenantModel):
         HOLD = "hold", "Hold"
         WARM = "warm", "Warm"
         NEEDS_ATTENTION = "needs_attention", "Needs attention"
+        MAINTAIN = "maintain", "Maintain (keep warm)"
+        REWARM = "rewarm", "Back to warm-up"
         SKIPPED = "skipped", "Skipped (no step that day)"
 
     tenant_field = "plan__warmup__domain__account"
@@ -283,6 +291,9 @@ class DomainWarmupDay(TenantModel):
     inbox = models.PositiveIntegerField(default=0)
     spam = models.PositiveIntegerField(default=0)
     missing = models.PositiveIntegerField(default=0)
+    engaged = models.PositiveIntegerField(
+        default=0, help_text="Messages a seed rescued, read, flagged or replied to."
+    )
 
     class Meta:
         ordering = ["plan", "date"]

@@ -141,10 +141,16 @@ class WarmupSummary:
     state_label: str
     started_at: object
     providers: list[ProviderProgress]
+    keep_warm: bool = True
+
+    @property
+    def not_covered(self) -> list[ProviderProgress]:
+        return [p for p in self.providers if p.state == DomainWarmupPlan.State.NOT_COVERED]
 
     def as_json(self) -> dict:
         return {
             "enabled": self.enabled,
+            "keep_warm": self.keep_warm,
             "state": self.state,
             "started_at": self.started_at.isoformat().replace("+00:00", "Z")
             if self.started_at
@@ -187,4 +193,5 @@ def warmup_summary(domain: Domain, *, today: date | None = None) -> WarmupSummar
         state_label=warmup.get_state_display(),
         started_at=warmup.started_at,
         providers=[_progress(plan, today) for plan in warmup.plans.all()],
+        keep_warm=warmup.keep_warm,
     )

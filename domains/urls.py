@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/delete/", views.domain_delete, name="delete"),
     path("<int:pk>/dkim/rotate/", views.domain_dkim_rotate, name="dkim_rotate"),
     path("<int:pk>/warmup/", views.domain_warmup, name="warmup"),
+    path("<int:pk>/warmup/keep-warm/", views.domain_warmup_keep_warm, name="warmup_keep_warm"),
 ]

@@ -159,3 +159,19 @@ def domain_warmup(request, pk: int):
             "history stays.",
         )
     return redirect(reverse("domains:detail", args=[domain.pk]) + "#warmup")
+
+
+@manager_required
+@require_POST
+def domain_warmup_keep_warm(request, pk: int):
+    """Keep-warm after graduation on or off (a checkbox: keep_warm=1, or only the hidden 0)."""
+    domain = _get(request, pk)
+    keep_warm = "1" in request.POST.getlist("keep_warm")
+    services.domain_warmup_keep_warm_set(domain=domain, keep_warm=keep_warm)
+    messages.success(
+        request,
+        f"{domain.unicode_name} is kept warm after graduation."
+        if keep_warm
+        else f"No maintenance mail for {domain.unicode_name} after graduation; the history stays.",
+    )
+    return redirect(reverse("domains:detail", args=[domain.pk]) + "#warmup")

@@ -9,7 +9,13 @@ from django.contrib import admin, messages
 
 from accounts.admin import TenantAdmin
 from accounts.tenancy import is_operator
-from engagement.models import SeedAction, SeedMailbox, WarmupMessage
+from engagement.models import (
+    PlacementTest,
+    PlacementTestSeed,
+    SeedAction,
+    SeedMailbox,
+    WarmupMessage,
+)
 from engagement.services.seeds import seed_rotation_set, seed_save, seed_test_connection
 
 
@@ -194,6 +200,37 @@ class WarmupMessageAdmin(TenantAdmin):
     list_select_related = ["domain", "provider", "seed"]
     inlines = [SeedActionInline]
     date_hierarchy = "scheduled_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class PlacementTestSeedInline(admin.TabularInline):
+    model = PlacementTestSeed
+    extra = 0
+    can_delete = False
+    fields = ["provider", "address", "placement", "folder", "found_at", "spf", "dkim", "dmarc"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PlacementTest)
+class PlacementTestAdmin(TenantAdmin):
+    """Customers' placement tests and where each copy landed: read-only."""
+
+    list_display = ["token", "domain", "created_at", "expires_at", "created_by"]
+    search_fields = ["token", "domain__name"]
+    list_select_related = ["domain"]
+    inlines = [PlacementTestSeedInline]
+    date_hierarchy = "created_at"
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]

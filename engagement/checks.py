@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.checks import Error, register
 
 from engagement.relay import RelayConfigError, parse_smtp_url
+from engagement.sandbox.model import load_params
 
 
 @register()
@@ -23,6 +24,26 @@ def check_warmup_smtp_url(app_configs, **kwargs):
                 "(tls is starttls, ssl or none; percent-encode special characters in the "
                 "password).",
                 id="warmup.E006",
+            )
+        ]
+    return []
+
+
+@register()
+def check_sandbox_model_file(app_configs, **kwargs):
+    # The sandbox world reads its reputation model from a data file; a typo in an operator's
+    # copy should fail at start-up with the key it names, not at the first message.
+    if not settings.WARMUP_SANDBOX:
+        return []
+    try:
+        load_params(settings.WARMUP_SANDBOX_MODEL_FILE)
+    except ValueError as exc:
+        return [
+            Error(
+                f"WARMUP_SANDBOX_MODEL_FILE cannot be used: {exc}",
+                hint="Start from engagement/sandbox/reputation.toml; docs/sandbox.md explains "
+                "every parameter.",
+                id="warmup.E030",
             )
         ]
     return []

@@ -68,6 +68,12 @@ class SeedMailbox(models.Model):
         default=timezone.now,
         help_text="The sweep job claims seeds by this (a lease while it runs).",
     )
+    imap_state = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Per folder [UIDVALIDITY, UIDNEXT] at the last sweep: the next one fetches "
+        "only what arrived since.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -138,6 +144,10 @@ class WarmupMessage(TenantModel):
     )
     placed_at = models.DateTimeField(null=True, blank=True)
     category = models.CharField(max_length=40, blank=True, help_text="Gmail category, if any.")
+    folder = models.CharField(
+        max_length=255, blank=True, help_text="Where the seed holds it now (the sweep acts there)."
+    )
+    uid = models.PositiveBigIntegerField(null=True, blank=True, help_text="Its IMAP UID there.")
     stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.LOCATE)
     act_after = models.DateTimeField(null=True, blank=True)
     reply_message_id = models.CharField(
@@ -186,3 +196,83 @@ class SeedAction(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- placement tests ------------------------------------------------------------------------------
+
+
+class PlacementTest(TenantModel):
+    """A customer's own campaign sent to a list of seeds: where did each copy land?
+
+    The customer sends through their own infrastructure to the seed addresses given, with the
+    test's token in an `X-Warmup-Test` header or in the subject. The seeds' sweep finds each
+    copy (taking no action on it: a test measures, it does not influence) until `expires_at`;
+    a copy not found by then is missing.
+    """
+
+    HEADER = "X-Warmup-Test"
+
+    tenant_field = "domain__account"
+
+    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="placement_tests")
+    token = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    created_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.token
+
+    def is_open(self, now=None) -> bool:
+        return (now or timezone.now()) < self.expires_at
+
+
+class PlacementTestSeed(TenantModel):
+    """One seed of a placement test, and where the customer's copy landed there."""
+
+    class Placement(models.TextChoices):
+        PENDING = "pending", "Not found yet"
+        INBOX = "inbox", "Inbox"
+        SPAM = "spam", "Spam"
+        MISSING = "missing", "Missing"
+
+    tenant_field = "test__domain__account"
+
+    test = models.ForeignKey(PlacementTest, on_delete=models.CASCADE, related_name="seeds")
+    seed = models.ForeignKey(SeedMailbox, on_delete=models.PROTECT, related_name="test_copies")
+    provider = models.ForeignKey(MailboxProvider, on_delete=models.PROTECT, related_name="+")
+    address = models.EmailField(help_text="The seed's address as given to the customer.")
+    placement = models.CharField(
+        max_length=10, choices=Placement.choices, default=Placement.PENDING
+    )
+    folder = models.CharField(max_length=255, blank=True)
+    category = models.CharField(max_length=40, blank=True, help_text="Gmail category, if any.")
+    found_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    subject = models.CharField(max_length=255, blank=True)
+    spf = models.CharField(max_length=16, blank=True)
+    dkim = models.CharField(max_length=16, blank=True)
+    dmarc = models.CharField(max_length=16, blank=True)
+    authentication_results = models.TextField(
+        blank=True, help_text="The Authentication-Results header the seed's server added."
+    )
+
+    class Meta:
+        ordering = ["provider__position", "address"]
+        constraints = [
+            models.UniqueConstraint(fields=["test", "seed"], name="placementtestseed_unique_seed"),
+        ]
+        indexes = [
+            # The sweep: a seed's copies still being looked for.
+            models.Index(
+                fields=["seed"],
+                condition=Q(placement="pending"),
+                name="placementtestseed_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address}: {self.placement}"

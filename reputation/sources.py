@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Max, Q
 
 from domains.models import FAILURES_TO_FAIL, Domain, DomainWarmupDay, DomainWarmupPlan
 from engagement.models import SeedAction, SeedMailbox
@@ -279,6 +279,59 @@ def plans_changed(*, since: date) -> list[dict]:
             provider_name=F("provider__name"),
         )
     )
+
+
+def plans_rewarmed(*, since: date) -> list[dict]:
+    """Days since `since` on which a warm provider went back to warm-up (one per plan and day)."""
+    return list(
+        DomainWarmupDay.objects.filter(decision=DomainWarmupDay.Decision.REWARM, date__gte=since)
+        .values(
+            "id",
+            "date",
+            "reason",
+            plan_key=F("plan_id"),
+            domain_id=F("plan__warmup__domain_id"),
+            domain=F("plan__warmup__domain__name"),
+            account_id=F("plan__warmup__domain__account_id"),
+            provider_slug=F("plan__provider__slug"),
+            provider_name=F("plan__provider__name"),
+        )
+        .order_by("date", "id")
+    )
+
+
+def coverage_gaps() -> list[dict]:
+    """Providers that enabled domain warm-ups cannot reach (their plans are not covered: no
+    active seed there), with how many warm-ups miss them, the provider's active seeds and when
+    its seeds last changed (so a new gap is a new event). Two queries."""
+    gaps = list(
+        DomainWarmupPlan.objects.filter(
+            state=DomainWarmupPlan.State.NOT_COVERED, warmup__enabled=True
+        )
+        .values("provider_id", slug=F("provider__slug"), name=F("provider__name"))
+        .annotate(warmups=Count("id"))
+        .order_by("provider__position", "provider__name")
+    )
+    if not gaps:
+        return []
+    seeds: dict[int, dict] = {}
+    for row in (
+        SeedMailbox.objects.filter(provider_id__in=[g["provider_id"] for g in gaps])
+        .values("provider_id")
+        .annotate(
+            active=Count("id", filter=Q(state=SeedMailbox.State.ACTIVE)),
+            created=Max("created_at"),
+            failed=Max("last_error_at"),
+        )
+        .order_by()
+    ):
+        seeds[row["provider_id"]] = row
+    for gap in gaps:
+        row = seeds.get(gap["provider_id"], {})
+        gap["active_seeds"] = row.get("active", 0)
+        changes = [m for m in (row.get("created"), row.get("failed")) if m]
+        gap["seeds_changed_at"] = max(changes) if changes else None
+    return gaps
 
 
 def account_ips(*, account_id: int) -> list[str]:

@@ -3,7 +3,10 @@
 from django.urls import NoReverseMatch, reverse
 
 SECTIONS = [
-    ("Mail Settings", [("Verified Domains", "domains:list")]),
+    (
+        "Mail Settings",
+        [("Verified Domains", "domains:list"), ("Placement Tests", "engagement:placement_tests")],
+    ),
     ("Sending", [("Dedicated IPs", "ips:list")]),
     ("Account", [("Members & API", "account_settings")]),
 ]

@@ -338,11 +338,25 @@ WARMUP_SENDER_LOCALPART = env_str("WARMUP_SENDER_LOCALPART", "hello")
 WARMUP_DOMAIN_RAMP = env_int_list("WARMUP_DOMAIN_RAMP", "5,8,12,18,25,35,50", minimum=1)
 # Sends are spread over these UTC hours [start, end) with jitter.
 WARMUP_WAKING_HOURS = env_int_list("WARMUP_WAKING_HOURS", "7,22", length=2)
-# A day whose spam share of placements is above this holds the volume for two days.
+# A spam spike (a day's spam share above this, and up 20 points on the day before) holds the
+# volume for two days.
 WARMUP_SPAM_HOLD_THRESHOLD = env_float("WARMUP_SPAM_HOLD_THRESHOLD", 0.2, minimum=0)
 WARMUP_GRADUATE_INBOX_RATE = env_float("WARMUP_GRADUATE_INBOX_RATE", 0.9, minimum=0)
 WARMUP_GRADUATE_MIN_PLACEMENTS = env_int("WARMUP_GRADUATE_MIN_PLACEMENTS", 20, minimum=1)
 WARMUP_ATTENTION_AFTER_DAYS = env_int("WARMUP_ATTENTION_AFTER_DAYS", 21, minimum=1)
+# Faster along the ramp when yesterday's inbox rate was at least this (and most of it was
+# engaged with), but never more than WARMUP_DOMAIN_MAX_GROWTH times yesterday's volume.
+WARMUP_DOMAIN_FAST_INBOX_RATE = env_float("WARMUP_DOMAIN_FAST_INBOX_RATE", 0.8, minimum=0)
+WARMUP_DOMAIN_MAX_GROWTH = env_float("WARMUP_DOMAIN_MAX_GROWTH", 2.0, minimum=1)
+# A plan stops by itself when the seeds engaged with none of this many days' mail.
+WARMUP_DOMAIN_STALL_DAYS = env_int("WARMUP_DOMAIN_STALL_DAYS", 4, minimum=2)
+# Per provider: maintenance after graduation, the re-warm threshold and the limits of the
+# customer's own mail (a TOML data file; docs/operations.md).
+WARMUP_DOMAIN_PLAN_FILE = Path(
+    env_str("WARMUP_DOMAIN_PLAN_FILE", str(BASE_DIR / "domains" / "warmup_plan.toml"))
+)
+# A provider with consumer mailboxes needs at least this many active seeds (operator alert).
+WARMUP_SEEDS_PER_PROVIDER = env_int("WARMUP_SEEDS_PER_PROVIDER", 3, minimum=1)
 # What seeds do with a message they found (probabilities 0..1) and how long they wait first.
 WARMUP_RESCUE_PROBABILITY = env_float("WARMUP_RESCUE_PROBABILITY", 1.0, minimum=0)
 WARMUP_READ_PROBABILITY = env_float("WARMUP_READ_PROBABILITY", 0.9, minimum=0)
@@ -354,6 +368,8 @@ WARMUP_FILE_DELAY_MINUTES = env_int_list("WARMUP_FILE_DELAY_MINUTES", "60,360", 
 WARMUP_MISSING_AFTER_HOURS = env_int("WARMUP_MISSING_AFTER_HOURS", 6, minimum=1)
 WARMUP_RETENTION_DAYS = env_int("WARMUP_RETENTION_DAYS", 14, minimum=1)
 WARMUP_FOLDER = env_str("WARMUP_FOLDER", "Warmup")
+# Placement tests of a customer's own campaign are looked for this long, then expire.
+WARMUP_PLACEMENT_TEST_HOURS = env_int("WARMUP_PLACEMENT_TEST_HOURS", 24, minimum=1)
 
 # Seed mailboxes (engagement/seedclient): IMAP timeouts and the per-host connection limit.
 # The limit is held with slot files under WARMUP_IMAP_SLOT_DIR, so it covers every worker
@@ -363,6 +379,8 @@ WARMUP_IMAP_MAX_CONNECTIONS_PER_HOST = env_int(
 )
 WARMUP_IMAP_CONNECTION_WAIT = env_float("WARMUP_IMAP_CONNECTION_WAIT", 60.0, minimum=0.0)
 WARMUP_IMAP_TIMEOUT = env_float("WARMUP_IMAP_TIMEOUT", 30.0, minimum=1.0)
+# A seed's IMAP connection is kept open this long after a sweep, for the next one (0: never).
+WARMUP_IMAP_KEEP_SECONDS = env_int("WARMUP_IMAP_KEEP_SECONDS", 900, minimum=0)
 WARMUP_IMAP_SLOT_DIR = Path(
     env_str("WARMUP_IMAP_SLOT_DIR", str(Path(tempfile.gettempdir()) / "warmup-imap-slots"))
 )
@@ -372,6 +390,12 @@ WARMUP_IMAP_TLS_VERIFY = env_bool("WARMUP_IMAP_TLS_VERIFY", True)
 # mailbox providers, delivering into maildirs under WARMUP_SANDBOX_DIR.
 WARMUP_SANDBOX_DIR = Path(env_str("WARMUP_SANDBOX_DIR", str(BASE_DIR / ".sandbox")))
 WARMUP_SANDBOX_SMTP_PORT = env_int("WARMUP_SANDBOX_SMTP_PORT", 2525, minimum=1)
+# The world's reputation model, per provider (a TOML data file; docs/sandbox.md).
+WARMUP_SANDBOX_MODEL_FILE = Path(
+    env_str(
+        "WARMUP_SANDBOX_MODEL_FILE", str(BASE_DIR / "engagement" / "sandbox" / "reputation.toml")
+    )
+)
 if WARMUP_SANDBOX and not WARMUP_SMTP_URL:
     # In sandbox mode warm-up mail goes to the world unless a relay is configured explicitly;
     # the engagement app reads only WARMUP_SMTP_URL, so both modes share one sending path.

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import AuthTokenView, CurrentAccountView
 from domains.api import DomainViewSet
+from engagement.api import PlacementTestViewSet
 from ips.api import (
     AccountIpWarmupView,
     DedicatedIpViewSet,
@@ -25,6 +26,7 @@ router.register("providers", ProviderViewSet, basename="provider")
 router.register("domains", DomainViewSet, basename="domain")
 router.register("ip-pools", IpPoolViewSet, basename="ip-pool")
 router.register("ips", DedicatedIpViewSet, basename="ip")
+router.register("placement-tests", PlacementTestViewSet, basename="placement-test")
 
 api_v1 = [
     path("auth/token/", AuthTokenView.as_view(), name="auth-token"),
@@ -58,5 +60,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("domains/", include("domains.urls")),
     path("ips/", include("ips.urls")),
+    path("placement-tests/", include("engagement.urls")),
     path("", include("accounts.urls")),
 ]

@@ -16,7 +16,9 @@ from domains.services.domain import (
     domains_verify_now,
 )
 from domains.services.warmup import (
+    domain_warmup_keep_warm_set,
     domain_warmup_set,
+    real_mail_sources,
     switch_hooks,
     warmup_day_add,
     warmup_plans_step,
@@ -29,10 +31,12 @@ __all__ = [
     "domain_dkim_rotate",
     "domain_name_validate",
     "domain_verify",
+    "domain_warmup_keep_warm_set",
     "domain_warmup_set",
     "domains_check",
     "domains_reverify_due",
     "domains_verify_now",
+    "real_mail_sources",
     "switch_hooks",
     "warmup_day_add",
     "warmup_plans_step",

@@ -10,6 +10,11 @@ left to send" become true together.
 The plan step is keyed by (plan, date): running it twice, late, or after days of downtime
 creates nothing twice; days the step did not run are recorded as skipped and do not advance
 the ramp (volume must grow with sending, not with the calendar).
+
+Every provider of the registry with consumer mailboxes gets a plan; one without an active
+seed is *not covered* (shown so on the page; the reputation app alerts the operators). The
+customer's own mail counts through `real_mail_sources`: domains must not import ips, which
+holds the delivery events, so ips appends a reader in its ``AppConfig.ready()``.
 """
 
 from __future__ import annotations
@@ -20,11 +25,13 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.utils import timezone
 
 from domains import warmup_rule
 from domains.models import Domain, DomainWarmup, DomainWarmupDay, DomainWarmupPlan, WarmupState
+from domains.warmup_plan import rules_for
+from providers.models import MailboxProvider
 from warmup_site.errors import ApplicationError
 
 Decision = DomainWarmupDay.Decision
@@ -33,7 +40,15 @@ PlanState = DomainWarmupPlan.State
 # Callables `(warmup: DomainWarmup) -> None`, called after the switch changed (same transaction).
 switch_hooks: list[Callable[[DomainWarmup], None]] = []
 
-COUNTERS = frozenset({"sent", "inbox", "spam", "missing"})
+# Callables `(domain: Domain, start: date, end: date) -> {provider id: RealMail}`: the
+# customer's own mail from the domain per provider in [start, end) (ips registers one).
+real_mail_sources: list[Callable[[Domain, date, date], dict[int, warmup_rule.RealMail]]] = []
+# How many days of the customer's own mail the plan looks at.
+REAL_MAIL_DAYS = 3
+# How many past days the rule reads (the re-warm window is the longest look back).
+HISTORY_DAYS = 14
+
+COUNTERS = frozenset({"sent", "inbox", "spam", "missing", "engaged"})
 
 
 def domain_warmup_set(*, domain: Domain, enabled: bool, actor: str = "") -> DomainWarmup:
@@ -59,11 +74,25 @@ def domain_warmup_set(*, domain: Domain, enabled: bool, actor: str = "") -> Doma
             warmup.started_at = warmup.started_at or now
             if warmup.state == WarmupState.OFF:
                 warmup.state = WarmupState.WARMING
+            # A plan that stopped by itself starts again from day 1 (its history stays).
+            warmup.plans.filter(state=PlanState.NEEDS_ATTENTION).update(
+                state=PlanState.WARMING, step=0, hold_until=None, started_on=now.date()
+            )
         else:
             warmup.state = WarmupState.OFF
         warmup.save(update_fields=["enabled", "changed_at", "changed_by", "started_at", "state"])
         for hook in switch_hooks:
             hook(warmup)
+    return warmup
+
+
+def domain_warmup_keep_warm_set(*, domain: Domain, keep_warm: bool) -> DomainWarmup:
+    """Keep-warm on or off: after graduation, maintenance mail and the automatic return to
+    warm-up. Off stops both from the next plan step; the history stays."""
+    warmup, _ = DomainWarmup.objects.get_or_create(domain=domain)
+    if warmup.keep_warm != keep_warm:
+        warmup.keep_warm = keep_warm
+        warmup.save(update_fields=["keep_warm"])
     return warmup
 
 
@@ -79,11 +108,27 @@ class PlansStep:
     held: int = 0
     graduated: int = 0
     needs_attention: int = 0
+    maintained: int = 0
+    rewarmed: int = 0
+    not_covered: int = 0
+
+
+def consumer_provider_ids() -> list[int]:
+    """Providers of the registry with consumer mailboxes (every one a warm-up should cover),
+    in display order: one query."""
+    return [
+        pk
+        for pk, domains in MailboxProvider.objects.order_by("position", "name").values_list(
+            "pk", "consumer_domains"
+        )
+        if domains
+    ]
 
 
 def warmup_plans_step(*, warmup_id: int, provider_ids: Iterable[int], today: date) -> PlansStep:
     """Step one domain's warm-up for today at the providers it targets (those with seeds):
-    create missing plans, decide each plan's day once, update the warm-up's overall state.
+    create missing plans (also for the providers it cannot cover yet, shown as not covered),
+    decide each plan's day once, update the warm-up's overall state.
 
     Locks the warm-up row: one worker steps a warm-up at a time; a second one waits and then
     finds it done. Call it inside the transaction that also schedules the day's mail.
@@ -98,19 +143,67 @@ def warmup_plans_step(*, warmup_id: int, provider_ids: Iterable[int], today: dat
     result = PlansStep(warmup=warmup)
     if warmup is None:
         return result
-    plans = {p.provider_id: p for p in warmup.plans.all()}
-    for provider_id in [p for p in targeted if p not in plans]:
-        plans[provider_id] = DomainWarmupPlan.objects.create(
-            warmup=warmup, provider_id=provider_id, started_on=today
+    plans = {p.provider_id: p for p in warmup.plans.select_related("provider")}
+    wanted = list(dict.fromkeys([*targeted, *consumer_provider_ids()]))
+    for provider_id in [p for p in wanted if p not in plans]:
+        plan = DomainWarmupPlan.objects.create(
+            warmup=warmup,
+            provider_id=provider_id,
+            started_on=today,
+            state=PlanState.WARMING if provider_id in targeted else PlanState.NOT_COVERED,
         )
+        plans[provider_id] = DomainWarmupPlan.objects.select_related("provider").get(pk=plan.pk)
+    real_mail = _real_mail(warmup.domain, today)
     for provider_id, plan in plans.items():
-        if provider_id not in targeted or plan.last_step_on == today:
+        if provider_id not in targeted:
+            result.not_covered += _uncover(plan)
             continue
-        day = _plan_step(plan=plan, today=today, result=result)
+        if plan.last_step_on == today:
+            continue
+        if plan.state == PlanState.NOT_COVERED:
+            _restart(plan, today)
+        day = _plan_step(
+            plan=plan,
+            today=today,
+            result=result,
+            real_mail=real_mail.get(provider_id),
+            keep_warm=warmup.keep_warm,
+        )
         if day is not None and day.volume:
             result.days.append((plan, day))
     _warmup_state_update(warmup=warmup, plans=[p for k, p in plans.items() if k in targeted])
     return result
+
+
+def _real_mail(domain: Domain, today: date) -> dict[int, warmup_rule.RealMail]:
+    """The customer's own mail per provider over the REAL_MAIL_DAYS days before today."""
+    start = today - timedelta(days=REAL_MAIL_DAYS)
+    found: dict[int, warmup_rule.RealMail] = {}
+    for source in real_mail_sources:
+        found.update(source(domain, start, today))
+    return found
+
+
+def _uncover(plan: DomainWarmupPlan) -> int:
+    """A provider without an active seed: its plan is not covered (a warm one stays warm —
+    it only misses its maintenance mail until seeds return)."""
+    if plan.state == PlanState.WARM:
+        return 0
+    reason = (
+        f"Not covered: there is no active seed mailbox at {plan.provider.name} yet, so the "
+        "warm-up cannot reach it. The operators have been asked to add "
+        f"{settings.WARMUP_SEEDS_PER_PROVIDER}; this provider starts as soon as one is active."
+    )
+    if plan.state != PlanState.NOT_COVERED or plan.reason != reason:
+        plan.state, plan.reason, plan.volume = PlanState.NOT_COVERED, reason, 0
+        plan.save(update_fields=["state", "reason", "volume"])
+    return 1
+
+
+def _restart(plan: DomainWarmupPlan, today: date) -> None:
+    """Day 1 again: a provider that just got covered, or a plan restarted by the switch."""
+    plan.started_on, plan.state, plan.step, plan.hold_until = today, PlanState.WARMING, 0, None
+    plan.save(update_fields=["started_on", "state", "step", "hold_until"])
 
 
 def _thresholds() -> warmup_rule.Thresholds:
@@ -120,17 +213,20 @@ def _thresholds() -> warmup_rule.Thresholds:
         graduate_inbox_rate=settings.WARMUP_GRADUATE_INBOX_RATE,
         graduate_min_placements=settings.WARMUP_GRADUATE_MIN_PLACEMENTS,
         attention_after_days=settings.WARMUP_ATTENTION_AFTER_DAYS,
+        fast_inbox_rate=settings.WARMUP_DOMAIN_FAST_INBOX_RATE,
+        max_growth=settings.WARMUP_DOMAIN_MAX_GROWTH,
+        stall_days=settings.WARMUP_DOMAIN_STALL_DAYS,
     )
 
 
-def _window(plan: DomainWarmupPlan, today: date) -> tuple[int, int]:
-    """(inbox, placed) over the graduation window: the days before today."""
-    start = today - timedelta(days=warmup_rule.GRADUATION_WINDOW_DAYS)
-    totals = DomainWarmupDay.objects.filter(
-        plan=plan, date__gte=start, date__lte=today - timedelta(days=1)
-    ).aggregate(inbox=Sum("inbox"), spam=Sum("spam"), missing=Sum("missing"))
-    inbox, spam, missing = (totals[k] or 0 for k in ("inbox", "spam", "missing"))
-    return inbox, inbox + spam + missing
+def _history(plan: DomainWarmupPlan, today: date) -> list[DomainWarmupDay]:
+    """The plan's days of the current attempt before today, oldest first (two weeks at most)."""
+    start = max(plan.started_on, today - timedelta(days=HISTORY_DAYS))
+    return list(
+        plan.days.filter(date__gte=start, date__lt=today)
+        .exclude(decision=Decision.SKIPPED)
+        .order_by("date")
+    )
 
 
 def _skipped_days(plan: DomainWarmupPlan, previous, today: date) -> list[DomainWarmupDay]:
@@ -154,9 +250,17 @@ def _skipped_days(plan: DomainWarmupPlan, previous, today: date) -> list[DomainW
     return days
 
 
-def _plan_step(*, plan: DomainWarmupPlan, today: date, result: PlansStep) -> DomainWarmupDay | None:
+def _plan_step(
+    *,
+    plan: DomainWarmupPlan,
+    today: date,
+    result: PlansStep,
+    real_mail: warmup_rule.RealMail | None,
+    keep_warm: bool,
+) -> DomainWarmupDay | None:
     day_number = (today - plan.started_on).days + 1
-    previous = plan.days.filter(date__lt=today).order_by("-date").first()
+    history = _history(plan, today)
+    previous = history[-1] if history else None
     step = warmup_rule.plan_step(
         plan=warmup_rule.PlanState(
             step=plan.step,
@@ -167,13 +271,23 @@ def _plan_step(*, plan: DomainWarmupPlan, today: date, result: PlansStep) -> Dom
         ),
         today=today,
         day_number=day_number,
-        previous=warmup_rule.PreviousDay(
-            previous.date, previous.volume, previous.spam, previous.placed
-        )
-        if previous
-        else None,
-        window=_window(plan, today) if previous and plan.state != PlanState.WARM else (0, 0),
+        days=tuple(
+            warmup_rule.Day(
+                date=d.date,
+                volume=d.volume,
+                placed=d.placed,
+                inbox=d.inbox,
+                spam=d.spam,
+                engaged=d.engaged,
+                decision=d.decision,
+            )
+            for d in history
+        ),
         t=_thresholds(),
+        rules=rules_for(settings.WARMUP_DOMAIN_PLAN_FILE, plan.provider.slug),
+        provider=plan.provider.name.split(" (", 1)[0],
+        real_mail=real_mail,
+        keep_warm=keep_warm,
     )
     try:
         with transaction.atomic():
@@ -227,9 +341,14 @@ def _count(result: PlansStep, step, today: date) -> None:
         result.graduated += 1
     elif step.decision == Decision.NEEDS_ATTENTION:
         result.needs_attention += 1
+    elif step.decision == Decision.MAINTAIN:
+        result.maintained += 1
+    elif step.decision == Decision.REWARM:
+        result.rewarmed += 1
 
 
 def _warmup_state_update(*, warmup: DomainWarmup, plans: list[DomainWarmupPlan]) -> None:
+    """The domain is warm when every covered provider is."""
     if plans and all(p.state == PlanState.WARM for p in plans):
         state = WarmupState.WARM
     elif any(p.state == PlanState.NEEDS_ATTENTION for p in plans):

@@ -10,8 +10,12 @@ See docs/sandbox.md.
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 from django.conf import settings
 
+from engagement.sandbox.model import ProviderParams, load_params
 from engagement.sandbox.providers import PROVIDERS, SandboxProvider, provider_for
 
 SANDBOX_IMAP_HOST = "sandbox"  # not a host: sandbox seeds are read by the built-in store
@@ -38,10 +42,27 @@ def mail_root():
     return settings.WARMUP_SANDBOX_DIR / "mail"
 
 
+def model_params() -> dict[str, ProviderParams]:
+    """The reputation model's parameters per provider, from WARMUP_SANDBOX_MODEL_FILE (read
+    again when the file changes)."""
+    path = Path(settings.WARMUP_SANDBOX_MODEL_FILE)
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = 0  # load_params says what is wrong with the path
+    return _load(str(path), stamp)
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, _stamp: int) -> dict[str, ProviderParams]:
+    return load_params(Path(path))
+
+
 __all__ = [
     "PROVIDERS",
     "SandboxProvider",
     "mail_root",
+    "model_params",
     "provider_for",
     "seed_endpoint_defaults",
 ]

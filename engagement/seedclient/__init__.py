@@ -7,8 +7,13 @@ from engagement.seedclient.base import (
     AUTH_OAUTH2,
     AUTH_PASSWORD,
     DEFAULT_WARMUP_FOLDER,
+    FLAGGED,
     PLACEMENT_INBOX,
     PLACEMENT_SPAM,
+    SEEN,
+    TEST_HEADER,
+    Action,
+    CampaignCopy,
     ConnectionReport,
     Found,
     LoginFailed,
@@ -17,15 +22,20 @@ from engagement.seedclient.base import (
     SeedEndpoint,
     SpamFolderUnknown,
 )
-from engagement.seedclient.client import open_seed_client, test_connection
+from engagement.seedclient.client import open_seed_client, release_seed_client, test_connection
 from engagement.seedclient.smtp import send_reply
 
 __all__ = [
     "AUTH_OAUTH2",
     "AUTH_PASSWORD",
     "DEFAULT_WARMUP_FOLDER",
+    "FLAGGED",
     "PLACEMENT_INBOX",
     "PLACEMENT_SPAM",
+    "SEEN",
+    "TEST_HEADER",
+    "Action",
+    "CampaignCopy",
     "ConnectionReport",
     "Found",
     "LoginFailed",
@@ -34,6 +44,7 @@ __all__ = [
     "SeedEndpoint",
     "SpamFolderUnknown",
     "open_seed_client",
+    "release_seed_client",
     "send_reply",
     "test_connection",
 ]

@@ -93,6 +93,46 @@ class Found:
 
 
 @dataclass(frozen=True)
+class CampaignCopy:
+    """A customer's placement-test message found in a seed mailbox (headers only)."""
+
+    token: str
+    folder: str
+    uid: int
+    placement: str  # "inbox" | "spam"
+    message_id: str = ""
+    subject: str = ""
+    category: str = ""
+    authentication_results: str = ""  # the topmost header: the seed's own server's verdict
+
+
+@dataclass(frozen=True)
+class Action:
+    """What to do with one message where it is now: add flags, then maybe move it (flags first,
+    so rescued mail arrives in INBOX already read or flagged)."""
+
+    found: Found
+    flags: tuple[bytes, ...] = ()  # IMAP flags: b"\\Seen", b"\\Flagged"
+    important: bool = False  # Gmail's "important" label as well as the star
+    destination: str | None = None
+
+
+SEEN = b"\\Seen"
+FLAGGED = b"\\Flagged"
+TEST_HEADER = "X-Warmup-Test"
+
+
+def copy_token(tokens: Sequence[str], *, header: str, subject: str) -> str | None:
+    """Which of `tokens` a message carries, in its X-Warmup-Test header or its subject (IMAP's
+    SEARCH matches substrings case-insensitively; this check is exact on the token)."""
+    header, subject = header.strip().lower(), subject.lower()
+    for token in tokens:
+        if header == token.lower() or token.lower() in subject:
+            return token
+    return None
+
+
+@dataclass(frozen=True)
 class ConnectionReport:
     """What a "test connection" button shows: did login work, and which folder is spam."""
 
@@ -123,22 +163,40 @@ class SpamFolderUnknown(SeedClientError):
 class SeedClient(Protocol):
     """An open, logged-in connection to one seed mailbox."""
 
-    round_trips: int  # IMAP commands sent so far (0 for the sandbox store)
+    round_trips: int  # IMAP round trips so far (0 for the sandbox store)
+    reused: bool  # an open connection kept from an earlier sweep (its login is not this sweep's)
+    folder_state: dict[str, tuple[int, int]]  # folder → (UIDVALIDITY, UIDNEXT) seen by locate
 
     def spam_folder(self) -> str:
         """The spam folder's name: \\Junk special-use first, then known names."""
         ...
 
-    def locate(self, message_ids: Sequence[str]) -> dict[str, Found]:
+    def locate(
+        self,
+        message_ids: Sequence[str],
+        *,
+        known: dict[str, tuple[str, int]] | None = None,
+        state: dict[str, tuple[int, int]] | None = None,
+    ) -> dict[str, Found]:
         """Find messages by Message-ID in INBOX, the spam folder and the warm-up folder.
 
-        A constant number of round trips per folder, however many ids; ids not found are
-        absent from the result.
+        A constant number of round trips, however many ids; ids not found are absent from the
+        result. `known` (Message-ID → folder, UID found before) and `state` (the folders'
+        UIDVALIDITY and UIDNEXT at the last sweep) let it look only at what is new.
         """
+        ...
+
+    def apply(self, actions: Sequence[Action]) -> dict[str, Found]:
+        """Carry out flags and moves; the new locations of moved messages by Message-ID."""
         ...
 
     def fetch(self, found: Found) -> bytes:
         """The raw RFC 5322 message (to reply to it)."""
+        ...
+
+    def find_copies(self, tokens: Sequence[str]) -> dict[str, CampaignCopy]:
+        """Find placement-test messages by token (X-Warmup-Test header or subject) in INBOX and
+        the spam folder, reading headers only: nothing is marked read, flagged or moved."""
         ...
 
     def rescue(self, found: Sequence[Found]) -> dict[str, Found]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from engagement.seedclient import pool
 from engagement.seedclient.base import (
     ConnectionReport,
     LoginFailed,
@@ -18,15 +19,30 @@ PROBLEM_SPAM_FOLDER_UNKNOWN = "spam_folder_unknown"
 PROBLEM_ERROR = "error"
 
 
-def open_seed_client(endpoint: SeedEndpoint) -> SeedClient:
+def open_seed_client(endpoint: SeedEndpoint, *, keep: bool = False) -> SeedClient:
     """A logged-in client for ``endpoint`` (also a context manager that closes it).
 
     IMAP connections wait for one of WARMUP_IMAP_MAX_CONNECTIONS_PER_HOST slots for the host.
-    Raises LoginFailed when the credentials are refused, SeedClientError otherwise.
+    With `keep`, a connection kept from this seed's last sweep is reused (its `reused` is
+    True); give it back with `release_seed_client`. Raises LoginFailed when the credentials are
+    refused, SeedClientError otherwise.
     """
     if endpoint.sandbox:
         return SandboxStoreClient.open(endpoint)
-    return ImapSeedClient.connect(endpoint)
+    if keep:
+        kept = pool.checkout(endpoint)
+        if kept is not None:
+            kept.reuse(endpoint)
+            return kept
+    return ImapSeedClient.connect(endpoint, evict=pool.evict_idle)
+
+
+def release_seed_client(client: SeedClient) -> None:
+    """A sweep is done with `client`: keep a healthy IMAP connection for the next sweep."""
+    if isinstance(client, ImapSeedClient):
+        pool.checkin(client)
+    else:
+        client.close()
 
 
 def test_connection(endpoint: SeedEndpoint) -> ConnectionReport:

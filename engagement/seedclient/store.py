@@ -24,12 +24,19 @@ from engagement.seedclient.base import (
     KNOWN_SPAM_FOLDERS,
     PLACEMENT_INBOX,
     PLACEMENT_SPAM,
+    TEST_HEADER,
+    Action,
+    CampaignCopy,
     Found,
     SeedClientError,
     SeedEndpoint,
     SpamFolderUnknown,
+    copy_token,
     normalize_message_id,
 )
+
+# IMAP flags as maildir flag letters (what Dovecot would store).
+_FLAG_LETTERS = {b"\\Seen": "S", b"\\Flagged": "F", b"\\Answered": "R"}
 
 
 def uid_for(key: str) -> int:
@@ -38,11 +45,13 @@ def uid_for(key: str) -> int:
 
 class SandboxStoreClient:
     round_trips = 0  # no server: nothing to count
+    reused = False
 
     def __init__(self, endpoint: SeedEndpoint, mailbox: Path):
         self.endpoint = endpoint
         self.mailbox = mailbox
         self._spam: str | None = None
+        self.folder_state: dict[str, tuple[int, int]] = {}  # a maildir needs none
 
     @classmethod
     def open(cls, endpoint: SeedEndpoint, *, root: Path | None = None) -> SandboxStoreClient:
@@ -87,7 +96,13 @@ class SandboxStoreClient:
 
     # --- protocol -------------------------------------------------------------------------------
 
-    def locate(self, message_ids: Sequence[str]) -> dict[str, Found]:
+    def locate(
+        self,
+        message_ids: Sequence[str],
+        *,
+        known: dict[str, tuple[str, int]] | None = None,  # noqa: ARG002 - the store reads all
+        state: dict[str, tuple[int, int]] | None = None,  # noqa: ARG002
+    ) -> dict[str, Found]:
         wanted = {normalize_message_id(m) for m in message_ids if m.strip()}
         if not wanted:
             return {}
@@ -119,6 +134,34 @@ class SandboxStoreClient:
     def fetch(self, found: Found) -> bytes:
         return self._find(found).path.read_bytes()
 
+    def find_copies(self, tokens: Sequence[str]) -> dict[str, CampaignCopy]:
+        wanted = [t for t in tokens if t.strip()]
+        if not wanted:
+            return {}
+        spam = self.spam_folder()
+        result: dict[str, CampaignCopy] = {}
+        for folder in (maildirs.INBOX, spam):
+            placement = PLACEMENT_SPAM if folder == spam else PLACEMENT_INBOX
+            for stored in maildirs.messages(self.mailbox, folder):
+                subject = maildirs.read_header(stored.path, "Subject")
+                token = copy_token(
+                    wanted, header=maildirs.read_header(stored.path, TEST_HEADER), subject=subject
+                )
+                if token is None or token in result:
+                    continue
+                result[token] = CampaignCopy(
+                    token=token,
+                    folder=folder,
+                    uid=uid_for(stored.key),
+                    placement=placement,
+                    message_id=maildirs.read_header(stored.path, "Message-ID"),
+                    subject=subject[:255],
+                    authentication_results=maildirs.read_header(
+                        stored.path, "Authentication-Results"
+                    ),
+                )
+        return result
+
     def rescue(self, found: Sequence[Found]) -> dict[str, Found]:
         moved = {}
         for item in found:
@@ -126,6 +169,23 @@ class SandboxStoreClient:
                 continue
             stored = maildirs.move(self._find(item), self.mailbox, maildirs.INBOX)
             moved[item.message_id] = self._found(item.message_id, stored, PLACEMENT_INBOX)
+        return moved
+
+    def apply(self, actions: Sequence[Action]) -> dict[str, Found]:
+        moved = {}
+        for action in actions:
+            stored = self._find(action.found)
+            letters = "".join(_FLAG_LETTERS[f] for f in action.flags if f in _FLAG_LETTERS)
+            if letters:
+                stored = maildirs.set_flags(stored, letters)
+            if action.destination and action.destination != action.found.folder:
+                stored = maildirs.move(stored, self.mailbox, action.destination)
+                placement = (
+                    PLACEMENT_SPAM if action.destination == self.spam_folder() else PLACEMENT_INBOX
+                )
+                moved[action.found.message_id] = self._found(
+                    action.found.message_id, stored, placement
+                )
         return moved
 
     def mark_read(self, found: Sequence[Found]) -> None:

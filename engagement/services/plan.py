@@ -1,11 +1,12 @@
 """The daily plan step of domain warm-up: decide each provider's day, then send its mail.
 
 Once a day (early UTC, after the night's placements are in) each enabled warm-up of a verified
-domain is stepped at every *targeted* provider — one with at least one active seed. The decision
-and its rule belong to domains (domains/warmup_rule.py, written by
-domains.services.warmup_plans_step); this module picks the providers and schedules the day's
-messages to their seeds, spread over the waking hours with jitter, in the same transaction as
-the decision, so a day is decided and scheduled together or not at all.
+domain is stepped at every *targeted* provider — one with at least one active seed; the others
+are recorded as not covered. The decision and its rule belong to domains
+(domains/warmup_rule.py, written by domains.services.warmup_plans_step); this module picks the
+providers and schedules the day's messages to their seeds (warm-up and maintenance mail alike),
+spread over the waking hours with jitter, in the same transaction as the decision, so a day is
+decided and scheduled together or not at all.
 """
 
 from __future__ import annotations
@@ -38,13 +39,18 @@ class StepSummary:
     held: int = 0
     graduated: int = 0
     needs_attention: int = 0
+    maintained: int = 0
+    rewarmed: int = 0
+    not_covered: int = 0
     scheduled: int = 0
 
     def sentence(self) -> str:
         return (
             f"stepped {self.plans_stepped} provider plans of {self.warmups} warm-ups "
             f"({self.plans_started} started, {self.held} held, {self.graduated} graduated, "
-            f"{self.needs_attention} need attention); {self.scheduled} messages scheduled"
+            f"{self.needs_attention} need attention, {self.maintained} kept warm, "
+            f"{self.rewarmed} back in warm-up; {self.not_covered} not covered); "
+            f"{self.scheduled} messages scheduled"
         )
 
 
@@ -98,6 +104,9 @@ def warmup_step(
         summary.held += step.held
         summary.graduated += step.graduated
         summary.needs_attention += step.needs_attention
+        summary.maintained += step.maintained
+        summary.rewarmed += step.rewarmed
+        summary.not_covered += step.not_covered
         for plan, day in step.days:
             summary.scheduled += _schedule(
                 warmup=step.warmup,

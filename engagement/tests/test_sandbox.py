@@ -17,14 +17,16 @@ import pytest
 from imapclient import IMAPClient
 
 from domains.dkim import generate_key_pair
-from engagement.sandbox import model, seed_endpoint_defaults
-from engagement.sandbox.model import Reputation
+from engagement.sandbox import model_params, seed_endpoint_defaults
+from engagement.sandbox.model import Reputation, decide_inbox
 from engagement.sandbox.world import SandboxWorld
 from engagement.seedclient import SeedEndpoint, open_seed_client, send_reply
 from engagement.seedclient.store import SandboxStoreClient
 
 SELECTOR = "warmup-202506-ab12"
 KEY = generate_key_pair()
+PARAMS = model_params()
+START_SCORE = PARAMS["google"].start_score
 
 
 @pytest.fixture
@@ -85,7 +87,7 @@ def test_a_fresh_domain_lands_in_spam_and_engagement_raises_its_score(world):
 
     send(world, signed_message(mid, seed), seed)
 
-    assert world.score("fresh.example", "google") == model.START_SCORE
+    assert world.score("fresh.example", "google") == START_SCORE
     with SandboxStoreClient.open(store_endpoint(world, seed), root=world.mail_root) as client:
         found = client.locate([mid])
         assert found[mid].folder == "[Gmail]/Spam" and found[mid].placement == "spam"
@@ -96,7 +98,10 @@ def test_a_fresh_domain_lands_in_spam_and_engagement_raises_its_score(world):
     assert (after.folder, after.seen, after.flagged) == ("INBOX", True, True)
 
     assert world.scan() == 3  # rescued, opened, flagged
-    assert world.score("fresh.example", "google") == model.START_SCORE + 6 + 1 + 3
+    # One message's engagement is a full-rate day, weighted by one message of Gmail's volume_ref.
+    google = PARAMS["google"]
+    moved = google.max_daily_gain * 1 / google.volume_ref
+    assert world.score("fresh.example", "google") == pytest.approx(START_SCORE + moved)
     assert world.scan() == 0  # each signal counts once
 
 
@@ -105,16 +110,16 @@ def test_unsigned_mail_goes_to_spam_and_costs_reputation(world):
     unsigned = signed_message("<unsigned-message@fresh.example>", seed, sign=False)  # fixed draw
     placed = world.receive("x@fresh.example", [seed], unsigned)
     assert placed == {seed: "Junk Email"}
-    assert world.score("fresh.example", "microsoft") == model.START_SCORE - 5
+    assert world.score("fresh.example", "microsoft") == START_SCORE - 5
 
     tampered = signed_message(new_id(), seed).replace(b"Wednesday", b"Thursday")
     world.receive("x@fresh.example", [seed], tampered)
-    assert world.score("fresh.example", "microsoft") == model.START_SCORE - 10
+    assert world.score("fresh.example", "microsoft") == START_SCORE - 10
 
 
 def test_signed_mail_from_a_good_domain_reaches_the_inbox(world):
     seed = "seed3@yahoo.test"
-    world.state["reputation"]["fresh.example|yahoo"] = Reputation(score=90).to_dict()
+    world.state["reputation"]["fresh.example|yahoo"] = Reputation(base=90).to_dict()
     mid = (
         "<good-domain-message@fresh.example>"  # fixed: at score 90 a draw is spam 0.7% of the time
     )
@@ -124,30 +129,35 @@ def test_signed_mail_from_a_good_domain_reaches_the_inbox(world):
 
 
 def test_a_volume_spike_lowers_the_score():
-    reputation = Reputation(score=60)
+    params = PARAMS["google"]
+    reputation = Reputation(base=60)
     day = date(2025, 6, 2)
     for offset, count in ((3, 8), (2, 9), (1, 10)):
         for _ in range(count):
-            reputation.record_arrival(day - timedelta(days=offset), signed=True)
-    steady = reputation.score
-    assert steady == 60 + 2 + 2  # two steady days closed (the third closes today)
+            reputation.record_arrival(day - timedelta(days=offset), signed=True, params=params)
+    steady = reputation.base
+    assert steady == 60  # no engagement and no spike: nothing moved
 
     for _ in range(20):  # up to twice the busiest recent day: no penalty
-        reputation.record_arrival(day, signed=True)
-    assert reputation.score == steady + 2
+        reputation.record_arrival(day, signed=True, params=params)
+    assert reputation.base == steady
     for _ in range(5):  # five more is a spike
-        reputation.record_arrival(day, signed=True)
-    assert reputation.score == steady + 2 - 5 * 3
+        reputation.record_arrival(day, signed=True, params=params)
+    assert reputation.base == steady - 5 * params.spike_penalty
     assert reputation.spikes == {day.isoformat(): 5}
 
 
 def test_placement_follows_the_score_and_is_reproducible():
     ids = [f"<m{i}@fresh.example>" for i in range(400)]
-    low = sum(model.decide_inbox(20, message_id=m, recipient="s@gmail.test") for m in ids)
-    high = sum(model.decide_inbox(80, message_id=m, recipient="s@gmail.test") for m in ids)
+    google = PARAMS["google"]
+
+    def inbox(score: float) -> int:
+        chance = google.inbox_probability(score)
+        return sum(decide_inbox(chance, message_id=m, recipient="s@gmail.test") for m in ids)
+
+    low, high = inbox(20), inbox(85)
     assert low < 25 and high > 375
-    again = sum(model.decide_inbox(20, message_id=m, recipient="s@gmail.test") for m in ids)
-    assert again == low
+    assert inbox(20) == low
 
 
 def test_mail_left_in_spam_for_a_day_costs_reputation(tmp_path, dns_server):
@@ -161,7 +171,11 @@ def test_mail_left_in_spam_for_a_day_costs_reputation(tmp_path, dns_server):
     assert world.scan() == 0
     now[0] += 25 * 3600
     assert world.scan() == 1
-    assert world.score("fresh.example", "google") == model.START_SCORE - 2
+    # Left in spam: the day's rate is -1 (unrescued -2 per message, engagement_ref 2),
+    # weighted by one message against volume_ref.
+    google = PARAMS["google"]
+    lost = google.max_daily_loss / google.volume_ref
+    assert world.score("fresh.example", "google") == pytest.approx(START_SCORE - lost)
 
 
 def test_a_reply_through_the_world_counts_for_the_original(world):
@@ -180,7 +194,10 @@ def test_a_reply_through_the_world_counts_for_the_original(world):
 
     send_reply(endpoint, reply.as_bytes(), to="ann@fresh.example")
 
-    assert world.score("fresh.example", "google") == model.START_SCORE + 4
+    google = PARAMS["google"]
+    assert world.score("fresh.example", "google") == pytest.approx(
+        START_SCORE + google.max_daily_gain / google.volume_ref
+    )
     inbox = world.mailbox("ann@fresh.example")
     assert any(b"Wednesday works." in p.read_bytes() for p in (inbox / "new").iterdir())
 
@@ -189,7 +206,7 @@ def test_state_survives_a_restart(world, tmp_path):
     seed = "seed6@gmail.test"
     world.receive("x@fresh.example", [seed], signed_message(new_id(), seed, sign=False))
     again = SandboxWorld(directory=world.directory, scan_interval=0)
-    assert again.score("fresh.example", "google") == model.START_SCORE - 5
+    assert again.score("fresh.example", "google") == START_SCORE - 5
 
 
 def test_open_seed_client_uses_the_store_for_sandbox_seeds(world, settings):

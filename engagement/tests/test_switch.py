@@ -36,7 +36,8 @@ def test_it_lets_the_owner_switch_warmup_on_and_shows_progress(owner_api, verifi
     data = response.json()
     assert data["enabled"] is True
     assert data["state"] == "warming"
-    assert data["providers"] == [
+    covered = [p for p in data["providers"] if p["state"] != "not_covered"]
+    assert covered == [
         {
             "provider": slug,
             "day": 1,
@@ -49,9 +50,23 @@ def test_it_lets_the_owner_switch_warmup_on_and_shows_progress(owner_api, verifi
         }
         for slug in ("google", "microsoft")
     ]
+    # Every other provider with consumer mailboxes is listed as not covered, with the reason.
+    uncovered = {p["provider"]: p for p in data["providers"] if p["state"] == "not_covered"}
+    assert set(uncovered) == {
+        "yahoo",
+        "apple",
+        "comcast",
+        "united_internet",
+        "yandex",
+        "mailru",
+        "zoho",
+        "proton",
+    }
+    assert uncovered["yahoo"]["reason"].startswith("Not covered: there is no active seed")
+    assert uncovered["yahoo"]["today_volume"] == 0
     domain_json = owner_api.get(f"/api/v1/domains/{verified_domain.pk}/").json()
     assert domain_json["warmup"]["enabled"] is True
-    assert len(domain_json["warmup"]["providers"]) == 2
+    assert len(domain_json["warmup"]["providers"]) == 10
 
 
 def test_it_lets_a_member_read_but_not_switch(member_api, verified_domain, seeds):
@@ -115,9 +130,10 @@ def test_it_stops_sending_at_once_when_switched_off_and_keeps_history(
     assert sorted(set(statuses)) == ["cancelled", "sent"]
     assert WarmupMessage.objects.filter(status="sent").count() == sent_before
     # History stays: plans, days and the sent messages are all still there.
-    assert DomainWarmupPlan.objects.filter(warmup__domain=verified_domain).count() == 2
+    plans = DomainWarmupPlan.objects.filter(warmup__domain=verified_domain)
+    assert plans.exclude(state="not_covered").count() == 2
     assert DomainWarmupDay.objects.filter(plan__warmup__domain=verified_domain).count() == 2
-    assert len(response.json()["providers"]) == 2
+    assert len([p for p in response.json()["providers"] if p["state"] != "not_covered"]) == 2
 
 
 def test_it_cancels_mail_of_a_domain_that_stopped_being_verified(
@@ -156,9 +172,11 @@ def test_it_switches_warmup_on_from_the_page_without_javascript(
     assert response.redirect_chain == [(f"/domains/{verified_domain.pk}/#warmup", 302)]
     page = response.content.decode()
     assert "Domain Warmup is on" in page
-    assert page.count('class="warmup-provider') == 2
+    assert page.count('class="warmup-provider') == 10
+    assert page.count('class="muted not-covered"') == 8
+    assert "Not covered yet: Yahoo (incl. AOL), Apple iCloud" in page
     assert "Day 1: 5 messages to start the ramp." in page
-    assert "0 of 5 sent" in page
+    assert page.count("0 of 5 sent") == 2
 
 
 def test_it_switches_warmup_off_from_the_page(owner_client, verified_domain, seeds):
@@ -219,8 +237,9 @@ def test_it_keeps_the_detail_page_queries_constant(
         owner_api.put(api_url(verified_domain), {"enabled": False}, format="json")
         owner_api.put(api_url(verified_domain), {"enabled": True}, format="json")
         second = render(9)
-    assert first.count('class="warmup-provider') == 1
-    assert second.count('class="warmup-provider') == 4
+    assert first.count('class="warmup-provider') == 10
+    assert first.count('class="muted not-covered"') == 9
+    assert second.count('class="muted not-covered"') == 6
 
 
 def test_it_keeps_the_warmup_endpoint_queries_constant(
@@ -237,4 +256,31 @@ def test_it_keeps_the_warmup_endpoint_queries_constant(
         # warm-up; 3 records; 4 plans with their provider; 5 the plans' recent days
         with django_assert_num_queries(5):
             data = owner_api.get(api_url(verified_domain)).json()
-    assert len(data["providers"]) == 3
+    assert len([p for p in data["providers"] if p["state"] == "warming"]) == 3
+
+
+@pytest.mark.parametrize(("who", "status"), [("member", 403), ("outsider", 404)])
+def test_only_owners_and_admins_switch_keep_warm(request, verified_domain, who, status):
+    client = request.getfixturevalue(f"{who}_client")
+    response = client.post(f"/domains/{verified_domain.pk}/warmup/keep-warm/", {"keep_warm": "0"})
+    assert response.status_code == status
+
+
+def test_the_owner_switches_keep_warm_off_and_on_from_the_page_and_the_api(
+    owner_client, owner_api, verified_domain, seeds
+):
+    with time_machine.travel(MORNING, tick=False):
+        owner_api.put(api_url(verified_domain), {"enabled": True}, format="json")
+        page = owner_client.get(page_url(verified_domain)).content.decode()
+        assert 'name="keep_warm" value="1" checked' in page
+
+        response = owner_client.post(
+            f"/domains/{verified_domain.pk}/warmup/keep-warm/", {"keep_warm": "0"}, follow=True
+        )
+        assert "No maintenance mail" in response.content.decode()
+        assert owner_api.get(api_url(verified_domain)).json()["keep_warm"] is False
+
+        data = owner_api.put(
+            api_url(verified_domain), {"enabled": True, "keep_warm": True}, format="json"
+        ).json()
+    assert data["keep_warm"] is True and data["enabled"] is True

@@ -12,7 +12,11 @@ into `NotificationEvent` rows with a key that makes each one unique:
   `failed_at`; key: the domain and the failure's day or time;
 * domain warm-up graduated or needing attention — `DomainWarmupPlan.state`; key: the plan and
   its graduation day or start;
+* a warm provider back in warm-up — `DomainWarmupDay` rows decided `rewarm`; key: the plan and
+  the day;
 * a seed mailbox failing (operators) — `SeedMailbox.state`; key: seed, state, error time;
+* a provider that warm-ups cannot reach (operators) — plans *not covered* for want of an active
+  seed; key: the provider and when its seeds last changed;
 * a feed failing — our `FeedConnection.status`; key: the connection and when it started;
 * a shared pool near its capacity (operators) — `IpPool.capacity_alerted_on`, set by the ips
   capacity watch; key: the pool and the day;
@@ -319,6 +323,59 @@ def _plan_events(now: datetime) -> list[EventRow]:
     return rows
 
 
+def _rewarm_events(now: datetime) -> list[EventRow]:
+    rows = []
+    today = now.astimezone(UTC).date()
+    for d in sources.plans_rewarmed(since=today - timedelta(days=7)):
+        provider = short_name(d["provider_name"])
+        when = _midnight(d["date"])
+        rows.append(
+            EventRow(
+                key=f"plan-rewarm:{d['plan_key']}:{d['date'].isoformat()}",
+                account_id=d["account_id"],
+                kind=Kind.DOMAIN_REWARM,
+                title=f"{d['domain']} is back in warm-up at {provider}",
+                text=d["reason"],
+                data={
+                    "domain": d["domain"],
+                    "domain_id": d["domain_id"],
+                    "provider": d["provider_slug"],
+                },
+                occurred_at=when,
+                stale=is_stale(when + timedelta(days=1), now=now),
+            )
+        )
+    return rows
+
+
+def _coverage_events(now: datetime) -> list[EventRow]:
+    rows = []
+    wanted = settings.WARMUP_SEEDS_PER_PROVIDER
+    for gap in sources.coverage_gaps():
+        provider = short_name(gap["name"])
+        changed = gap["seeds_changed_at"]
+        needed = max(wanted - gap["active_seeds"], 1)
+        warmups = gap["warmups"]
+        rows.append(
+            EventRow(
+                key=f"coverage:{gap['slug']}:{changed.isoformat() if changed else 'never'}",
+                account_id=None,
+                kind=Kind.SEED_COVERAGE,
+                title=f"{provider} has no active seed mailbox: add {needed}",
+                text=(
+                    f"{warmups} domain warm-up{'s' if warmups != 1 else ''} cannot reach "
+                    f"{provider}: there is no active seed mailbox there, so its plans show as "
+                    f"not covered. Add at least {needed} seed mailbox{'es' if needed != 1 else ''} "
+                    f"at {provider} (admin → Domain warm-up (seed network) → Seed mailboxes); "
+                    "the warm-ups start there at the next plan step."
+                ),
+                data={"provider": gap["slug"], "seeds_needed": needed, "warmups": warmups},
+                occurred_at=now,
+            )
+        )
+    return rows
+
+
 def _seed_events(now: datetime) -> list[EventRow]:
     rows = []
     for s in sources.seeds_failing():
@@ -395,7 +452,9 @@ def notifications_scan(*, now: datetime | None = None) -> ScanSummary:
         _listing_events,
         _domain_events,
         _plan_events,
+        _rewarm_events,
         _seed_events,
+        _coverage_events,
         _feed_events,
         _pool_events,
     ):

@@ -210,6 +210,65 @@ def test_a_failing_seed_is_an_operator_event(db):
     assert event.title == "Seed mailbox seed1@outlook.test (Microsoft) is out of rotation"
 
 
+def test_a_provider_that_warm_ups_cannot_reach_is_an_operator_event(account, settings):
+    settings.WARMUP_SEEDS_PER_PROVIDER = 3
+    yandex = MailboxProvider.objects.get(slug="yandex")
+    for name in ("a.acme.example", "b.acme.example"):
+        warmup = DomainWarmup.objects.create(
+            domain=f.DomainFactory(account=account, name=name), enabled=True
+        )
+        DomainWarmupPlan.objects.create(
+            warmup=warmup, provider=yandex, started_on=date(2026, 11, 20), state="not_covered"
+        )
+
+    notifications_scan(now=NOW)
+    notifications_scan(now=NOW + timedelta(hours=1))  # the same gap: no second event
+
+    event = NotificationEvent.objects.get()
+    assert (event.kind, event.account) == (Kind.SEED_COVERAGE, None)
+    assert event.title == "Yandex has no active seed mailbox: add 3"
+    assert event.text.startswith("2 domain warm-ups cannot reach Yandex")
+    assert event.data == {"provider": "yandex", "seeds_needed": 3, "warmups": 2}
+
+    # Seeds came and failed: a new gap is a new event.
+    SeedMailbox.objects.create(
+        provider=yandex,
+        address="seed1@yandex.test",
+        username="seed1@yandex.test",
+        imap_host="imap.example",
+        state="disabled",
+    )
+    notifications_scan(now=NOW + timedelta(hours=2))
+    assert NotificationEvent.objects.filter(kind=Kind.SEED_COVERAGE).count() == 2
+
+
+def test_a_warm_provider_back_in_warm_up_is_an_event_for_the_account(account):
+    domain = f.DomainFactory(account=account, name="news.acme.example")
+    warmup = DomainWarmup.objects.create(domain=domain, enabled=True)
+    plan = DomainWarmupPlan.objects.create(
+        warmup=warmup,
+        provider=MailboxProvider.objects.get(slug="google"),
+        started_on=date(2026, 11, 1),
+        state="warming",
+        graduated_on=date(2026, 11, 10),
+    )
+    plan.days.create(
+        date=date(2026, 11, 23),
+        day=23,
+        volume=8,
+        decision="rewarm",
+        reason="Back in warm-up at Google: only 33% of the 9 maintenance messages …",
+    )
+
+    notifications_scan(now=NOW)
+    notifications_scan(now=NOW)
+
+    event = NotificationEvent.objects.get()
+    assert (event.kind, event.account) == (Kind.DOMAIN_REWARM, account)
+    assert event.title == "news.acme.example is back in warm-up at Google"
+    assert event.text.startswith("Back in warm-up at Google: only 33%")
+
+
 # --- dispatch ------------------------------------------------------------------------------------
 
 
