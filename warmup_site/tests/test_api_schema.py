@@ -115,7 +115,7 @@ def test_it_describes_the_switch_on_options_of_a_domains_warmup(owner_api, accou
     response = owner_api.options(f"/api/v1/domains/{domain.pk}/warmup/")
 
     assert response.status_code == 200
-    assert set(response.json()["actions"]["PUT"]) == {"enabled"}
+    assert set(response.json()["actions"]["PUT"]) == {"enabled", "keep_warm"}
 
 
 @pytest.mark.parametrize("enabled", [0, 1, "true", "yes", None])
