@@ -58,7 +58,14 @@ def test_it_answers_the_contracted_json(owner_api, account):
     data = owner_api.get(url(domain)).json()
 
     assert {"id", "name", "status", "verified_at", "warmup", "records"} <= set(data)
-    assert data["warmup"] == {"enabled": False, "state": "off", "started_at": None, "providers": []}
+    assert data["warmup"] == {
+        "enabled": False,
+        "state": "off",
+        "started_at": None,
+        "progress": None,
+        "estimated_finish": None,
+        "providers": [],
+    }
     assert data["id"] == domain.pk
     assert data["name"] == "xn--bcher-kva.de"
     assert data["unicode_name"] == "bücher.de"
