@@ -12,10 +12,12 @@ from ips.services.controls import ip_warmup_pause
 from ips.tests import factories as f
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-# The IP page: 1 session; 2 user; 3–4 the user's and groups' permissions; 5 the IP; 6 its
-# readiness checks (inline); 7 the membership (tenancy); 8 the pools for the pool field; 9 the
-# per-provider rows with the newest decision's id; 10 those decisions; 11 the decision history.
-QUERIES = 11
+# The IP page: 1 session; 2 user; 3–4 the user's and groups' permissions; 5 the IP for its
+# charts' panel; 6 the IP; 7 its readiness checks (inline); 8 the membership (tenancy); 9 the
+# pools for the pool field; 10 the per-provider rows with the ids of the newest decision and of
+# the one that caused the state; 11 those decisions; 12 the week's day rows (estimates); 13 the
+# decision history; the charts' 14 snapshot series and 15 decisions.
+QUERIES = 15
 
 
 @pytest.fixture(autouse=True)
@@ -46,8 +48,8 @@ def page(client, ip):
 def test_the_ip_page_shows_the_provider_table_with_the_last_decision(operator_client, ip):
     body = page(operator_client, ip)
 
-    assert "<th>Last decision</th>" in body
-    assert "2026-11-22 hold: 40 of 50 routed (80.0%)" in body
+    assert "<th>Latest decision</th>" in body
+    assert "2026-11-22 Held: 40 of 50 routed (80.0%)" in body
     assert "growing needs 90% of the cap routed" in body
 
 
