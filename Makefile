@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 # `make run` is a demo: development defaults and the sandbox world of simulated providers.
-RUN_ENV := DEBUG=true WARMUP_SANDBOX=true
+# PORT is exported too: the sandbox's own ports follow it (docs/configuration.md).
+RUN_ENV = DEBUG=true WARMUP_SANDBOX=true PORT=$(PORT)
 
 .PHONY: run test install install-dev lint format check migrate bench haraka clean help
 
