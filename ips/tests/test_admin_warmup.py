@@ -158,3 +158,60 @@ def test_a_control_that_does_not_apply_says_why(operator_client, ip):
 def test_the_decision_list_opens(operator_client, ip):
     assert operator_client.get("/admin/ips/ipwarmupdecision/").status_code == 200
     assert DedicatedIp.objects.get(pk=ip.pk).state == "warming"
+
+
+# --- the warm-up rows, the record ---------------------------------------------------------------
+
+
+def test_an_operator_pauses_one_provider_from_the_warm_up_rows(operator_client, operator, ip):
+    yahoo = IpWarmup.objects.get(ip=ip, provider__slug="yahoo")
+    action = {"action": "pair_pause", "_selected_action": [yahoo.pk]}
+
+    confirm = operator_client.post("/admin/ips/ipwarmup/", action)
+    done = operator_client.post(
+        "/admin/ips/ipwarmup/",
+        {**action, "apply": "1", "reason": "Yahoo asked us to slow down (ticket 4411)"},
+        follow=True,
+    )
+
+    assert "203.0.113.1</strong> at Yahoo (incl. AOL)" in confirm.content.decode()
+    assert "203.0.113.1 at Yahoo (incl. AOL): done, recorded." in done.content.decode()
+    states = dict(IpWarmup.objects.filter(ip=ip).values_list("provider__slug", "state"))
+    assert states["yahoo"] == "paused" and states["google"] == "warming"
+    decision = IpWarmupDecision.objects.get(warmup__provider__slug="yahoo", kind="pause")
+    assert decision.actor == operator
+    assert decision.reason.endswith("Yahoo asked us to slow down (ticket 4411)")
+
+
+def test_the_warm_up_rows_show_the_stage_out_of_the_table(operator_client, ip):
+    body = operator_client.get("/admin/ips/ipwarmup/").content.decode()
+
+    stages = len(f.profile("google").stage_caps())
+    assert f"<td class=\"field-stage_of\">1 of {stages}</td>" in body
+
+
+def test_decisions_and_day_counters_cannot_be_deleted(operator_client, ip):
+    decision = IpWarmupDecision.objects.filter(warmup__ip=ip).first()
+    day = IpWarmupDay.objects.filter(warmup__ip=ip).first()
+
+    for path in (
+        f"/admin/ips/ipwarmupdecision/{decision.pk}/delete/",
+        f"/admin/ips/ipwarmupday/{day.pk}/delete/",
+        f"/admin/ips/ipwarmup/{decision.warmup_id}/delete/",
+    ):
+        assert operator_client.post(path, {"post": "yes"}).status_code == 403
+    listing = operator_client.get("/admin/ips/ipwarmupdecision/").content.decode()
+    assert 'value="delete_selected"' not in listing
+    assert IpWarmupDecision.objects.filter(pk=decision.pk).exists()
+
+
+def test_a_decision_shows_its_figures_as_a_table_and_a_readable_title(operator_client, ip):
+    decision = IpWarmupDecision.objects.filter(warmup__ip=ip).order_by("day").first()
+
+    body = operator_client.get(
+        f"/admin/ips/ipwarmupdecision/{decision.pk}/change/"
+    ).content.decode()
+
+    assert '<tr><th scope="row">Routed</th><td>40</td></tr>' in body
+    assert f"203.0.113.1 at Google (Gmail, Workspace), {decision.day.day} Nov 2026: Held" in body
+    assert '"routed": 40' not in body  # not a JSON blob
