@@ -7,7 +7,7 @@ PORT ?= 8000
 # PORT is exported too: the sandbox's own ports follow it (docs/configuration.md).
 RUN_ENV = DEBUG=true WARMUP_SANDBOX=true PORT=$(PORT)
 
-.PHONY: run test install install-dev lint format check migrate bench haraka clean help
+.PHONY: run test install install-dev lint format check migrate bench haraka axe tour clean help
 
 help:
 	@echo "make run     install, migrate SQLite, load demo data, start web + scheduler"
@@ -15,6 +15,8 @@ help:
 	@echo "make lint    ruff check + format check + import-linter's layering contracts"
 	@echo "make bench   run the benchmarks in bench/ (see docs/benchmarks.md)"
 	@echo "make haraka  install the Haraka plugin's npm packages, lint it, run its unit tests"
+	@echo "make axe     install axe-core (npm) for the browser tests' accessibility checks"
+	@echo "make tour    run the browser tests that draw docs/tour.md's screenshots into docs/tour/"
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +58,14 @@ check: install
 # which the end-to-end test in `make test` runs), eslint and node's test runner.
 haraka:
 	cd integrations/haraka && npm ci --no-audit --no-fund && npm run lint && npm test
+
+# axe-core for the browser tests' WCAG AA checks (warmup_site/testing/axe.py), from the lock file.
+axe:
+	cd warmup_site/tests/a11y && npm ci --no-audit --no-fund
+
+# The illustrated tour (docs/tour.md): the browser tests save their screenshots there.
+tour: install-dev axe
+	WARMUP_SCREENSHOTS_DIR=docs/tour $(PY) -m pytest -q reputation/tests/test_browser.py
 
 bench: install-dev
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

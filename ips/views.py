@@ -179,7 +179,7 @@ def ip_detail(request, address: str):
         "checks": _checks(ip),
         "overall": selectors.ip_warmup_overall(rows),
         "rows": [{"row": row, "badge": WARMUP_BADGE.get(row.state, "")} for row in rows],
-        "decisions": selectors.ip_warmup_decision_list(ip_id=ip.pk, limit=20),
+        "decisions": selectors.ip_warmup_decision_list(ip_id=ip.pk, limit=12),
         "panels": found,
         "charts": panels.with_charts(found),
     }

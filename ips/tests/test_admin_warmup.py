@@ -187,7 +187,7 @@ def test_the_warm_up_rows_show_the_stage_out_of_the_table(operator_client, ip):
     body = operator_client.get("/admin/ips/ipwarmup/").content.decode()
 
     stages = len(f.profile("google").stage_caps())
-    assert f"<td class=\"field-stage_of\">1 of {stages}</td>" in body
+    assert f'<td class="field-stage_of">1 of {stages}</td>' in body
 
 
 def test_decisions_and_day_counters_cannot_be_deleted(operator_client, ip):

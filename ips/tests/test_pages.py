@@ -370,7 +370,7 @@ def test_members_see_why_the_last_decision_was_taken(owner_client, operator, set
 
     body = owner_client.get("/ips/203.0.113.1/").content.decode()
 
-    assert "Latest decision" in body
+    assert "State and latest decision" in body and "Latest: 23 Nov · paused" in body
     assert "Customer asked to stop during a migration" in body
 
 
@@ -459,7 +459,7 @@ def test_a_holding_decision_does_not_hide_the_back_off_that_caused_the_state(
     rows = {r["provider"]: r for r in owner_api.get("/api/v1/ips/203.0.113.1/warmup/").json()}
 
     assert "Since 21 Nov: backed off" in page and "250 throttling replies" in page
-    assert "22 Nov · Held" in page and "a quiet day: holding" in page
+    assert "Latest: 22 Nov · held" in page and "a quiet day: holding" in page
     assert rows["yahoo"]["cause_decision"]["kind"] == "backoff"
     assert rows["yahoo"]["last_decision"]["kind"] == "hold"
     assert rows["google"]["cause_decision"] is None

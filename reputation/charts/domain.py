@@ -120,6 +120,8 @@ def _overview(series: list[ProviderSeries], plans: dict[str, dict[str, PlanDay]]
             title={"text": "Inbox rate at the seeds, by provider", "x": 0, "font": {"size": 14}},
             yaxis={"title": {"text": "Inbox rate"}, "tickformat": ".0%", "range": [0, 1.05]},
             height=340,
+            # The page's own legend above the charts gives each provider's colour.
+            showlegend=False,
         ),
     )
 

@@ -132,6 +132,8 @@ def _overview(series: list[ProviderSeries], decisions: dict[str, list[DecisionMa
                 "tickformat": ",d",
             },
             height=340,
+            # The page's own legend above the charts gives each provider's colour.
+            showlegend=False,
         ),
     )
 

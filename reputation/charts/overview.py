@@ -68,6 +68,7 @@ def fleet_chart(
 ) -> tuple[dict, Table]:
     """counts: {(provider slug, state): pairs}. One bar trace per provider across the states."""
     labels = [label for _, label in states]
+    top = max([counts.get((slug, state), 0) for slug, _ in providers for state, _ in states] + [1])
     data = [
         {
             "type": "bar",
@@ -86,7 +87,13 @@ def fleet_chart(
             barmode="group",
             hovermode="x unified",
             xaxis={"type": "category", "tickformat": ""},
-            yaxis={"title": {"text": "IP × provider pairs"}, "tickformat": ",d"},
+            # Whole numbers only: with small counts plotly would tick at 0.5 ("1, 1").
+            yaxis={
+                "title": {"text": "IP × provider pairs"},
+                "tickformat": ",d",
+                "tick0": 0,
+                "dtick": max(1, -(-top // 5)),
+            },
             height=320,
         ),
     )

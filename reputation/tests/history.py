@@ -119,7 +119,8 @@ def domain_history(
                     computed_at=now,
                 )
             )
-    warmup.state = "warming"
+    # As the plan step leaves it: warm once every provider is.
+    warmup.state = "warm" if all(p.state == "warm" for p in warmup.plans.all()) else "warming"
     warmup.save(update_fields=["state"])
     DomainWarmupDay.objects.bulk_create(plan_days)
     DomainSnapshot.objects.bulk_create(snapshots)
@@ -167,7 +168,7 @@ def ip_history(
                 kind = "hold"
                 reason = f"{used:,} of {cap:,} routed: growing needs 90% of the cap routed."
             else:
-                kind, cap, state = "advance", min(int(cap * growth), 200_000), "warming"
+                kind, cap, state = "advance", min(int(cap * growth), 40_000), "warming"
                 stage = min(stage + 2, 10)
                 reason = f"{used:,} of {before_cap:,} routed, clean: ×{growth:g}."
             decisions.append(
