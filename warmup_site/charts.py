@@ -81,9 +81,12 @@ def base_layout(**overrides) -> dict:
 
 def figure(*, data: list[dict], layout: dict) -> dict:
     """A validated plotly figure as the JSON-ready dict a page embeds. plotly checks every
-    trace and layout property here, so a typo fails in the tests, not in the browser."""
-    built = go.Figure(data=data, layout=layout).to_plotly_json()
-    return {"data": built["data"], "layout": built["layout"], "config": CONFIG}
+    trace and layout property here, so a typo fails in the tests, not in the browser.
+
+    The figure's own validated dicts are embedded as they are: `to_plotly_json()` would deep
+    copy them, a third of the cost of a page's charts, for a figure used once."""
+    built = go.Figure(data=data, layout=layout)
+    return {"data": built._data, "layout": built._layout, "config": CONFIG}
 
 
 def percent(value: float | None) -> str:

@@ -411,7 +411,7 @@ WARMUP_FEED_INTERVAL_HOURS = env_int("WARMUP_FEED_INTERVAL_HOURS", 6, minimum=1)
 WARMUP_FEED_LOOKBACK_DAYS = env_int("WARMUP_FEED_LOOKBACK_DAYS", 30, minimum=1)
 WARMUP_FEED_TIMEOUT = env_float("WARMUP_FEED_TIMEOUT", 20.0, minimum=1.0)
 # Notifications: mail through Django's e-mail backend, signed webhooks through the task queue.
-WARMUP_SITE_URL = env_str("WARMUP_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+WARMUP_SITE_URL = env_str("WARMUP_SITE_URL", f"http://127.0.0.1:{_WEB_PORT}").rstrip("/")
 WARMUP_OPERATOR_EMAILS = env_list("WARMUP_OPERATOR_EMAILS")
 WARMUP_NOTIFY_MAX_AGE_HOURS = env_int("WARMUP_NOTIFY_MAX_AGE_HOURS", 48, minimum=1)
 WARMUP_WEBHOOK_TIMEOUT = env_float("WARMUP_WEBHOOK_TIMEOUT", 10.0, minimum=1.0)
