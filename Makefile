@@ -65,7 +65,7 @@ axe:
 
 # The illustrated tour (docs/tour.md): the browser tests save their screenshots there.
 tour: install-dev axe
-	WARMUP_SCREENSHOTS_DIR=docs/tour $(PY) -m pytest -q reputation/tests/test_browser.py
+	WARMUP_TOUR_DIR=docs/tour $(PY) -m pytest -q reputation/tests/test_browser.py
 
 bench: install-dev
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

@@ -59,7 +59,9 @@ def plan_progress(
     step already sent the ramp's last volume (so the morning's graduation check has had its
     chance, and only the inbox rate holds it back)."""
     last = max(ramp_length - 1, 0)
-    if state == WARM:
+    # A provider that graduated stays warm while Domain Warmup is off: the reputation is the
+    # domain's, whatever we send.
+    if state == WARM or (state == PAUSED and graduated_on is not None):
         label = f"warm since {graduated_on:%-d %b}" if graduated_on else "warm"
         return PlanProgress(day, day, 0, graduated_on, 100, label)
     if day <= 0 or last_step_on is None:

@@ -57,6 +57,8 @@ def test_warm_paused_attention_and_new_plans():
     assert (warm.label, warm.percent, warm.days_left) == ("warm since 26 Nov", 100, 0)
     paused = progress(state="paused")
     assert (paused.label, paused.estimated_finish) == ("paused at day 4 of ~7", None)
+    warm_and_off = progress(state="paused", day=9, graduated_on=date(2026, 11, 26))
+    assert (warm_and_off.label, warm_and_off.percent) == ("warm since 26 Nov", 100)
     attention = progress(state="needs_attention", day=22, step=6)
     assert attention.label == "day 22 · needs attention"
     new = progress(day=0, step=0, last_step_on=None)

@@ -171,24 +171,28 @@ def ip_history(
                 kind, cap, state = "advance", min(int(cap * growth), 40_000), "warming"
                 stage = min(stage + 2, 10)
                 reason = f"{used:,} of {before_cap:,} routed, clean: ×{growth:g}."
-            decisions.append(
-                IpWarmupDecision(
-                    warmup=warmup,
-                    day=day,
-                    daily=True,
-                    kind=kind,
-                    from_state=before_state,
-                    to_state=state,
-                    from_stage=before_stage,
-                    to_stage=stage,
-                    from_cap=before_cap,
-                    to_cap=cap,
-                    figures={"cap": before_cap, "routed": used, "throttled": throttled},
-                    reason=reason,
-                    created_at=timezone.make_aware(datetime.combine(day, time(0, 10)))
-                    + timedelta(days=1),
+            if day == today:
+                # Today's decision is taken after midnight: only the counters so far.
+                cap, stage, state = before_cap, before_stage, before_state
+            else:
+                decisions.append(
+                    IpWarmupDecision(
+                        warmup=warmup,
+                        day=day,
+                        daily=True,
+                        kind=kind,
+                        from_state=before_state,
+                        to_state=state,
+                        from_stage=before_stage,
+                        to_stage=stage,
+                        from_cap=before_cap,
+                        to_cap=cap,
+                        figures={"cap": before_cap, "routed": used, "throttled": throttled},
+                        reason=reason,
+                        created_at=timezone.make_aware(datetime.combine(day, time(0, 10)))
+                        + timedelta(days=1),
+                    )
                 )
-            )
             reputation = "negative" if throttled else ("positive" if n > 6 else "neutral")
             snapshots.append(
                 IpSnapshot(

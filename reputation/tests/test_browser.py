@@ -10,6 +10,7 @@ artifacts/screenshots/, a CI artifact). `make tour` also writes docs/tour/'s ima
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from accounts import services as account_services
 from domains.tests.factories import DomainFactory
 from engagement.sandbox import seed_endpoint_defaults
 from engagement.services.seeds import seed_create
-from ips.models import IpWarmup
+from ips.models import IpWarmup, IpWarmupDecision
 from ips.tests import factories as f
 from providers.models import MailboxProvider
 from reputation.tests.history import domain_history, ip_history
@@ -33,14 +34,15 @@ pytestmark = [
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / os.environ.get("WARMUP_SCREENSHOTS_DIR", "artifacts/screenshots")
-# `make tour`: the few viewport shots docs/tour.md shows (JPEG, small enough for the repo).
+# `make tour`: the few viewport shots docs/tour.md shows (what the window shows, not the whole
+# page, to keep the repository small).
 TOUR = Path(os.environ["WARMUP_TOUR_DIR"]) if os.environ.get("WARMUP_TOUR_DIR") else None
 DESKTOP, PHONE = (1280, 900), (375, 812)
 
 
 @pytest.fixture
 def world(owner, operator):
-    """The owner's account as the demo has it: a warming domain with a month of history at
+    """The owner's account as the demo has it: a warming domain with ten days of history at
     four providers, a pending domain, a warming IP at three providers (one backing off), the
     sandbox's seeds; the operator is also a member, as in the demo."""
     load_reference_data()
@@ -49,11 +51,31 @@ def world(owner, operator):
     today = timezone.now().date()
     providers = list(MailboxProvider.objects.order_by("position"))
     domain = DomainFactory(account=account, name="news.acme.example", status="verified")
-    domain_history(domain, days=30, providers=providers[:4], today=today)
+    # Ten days: some providers graduated, others still ramping or holding after a spammy day.
+    domain_history(domain, days=10, providers=providers[:4], today=today)
     DomainFactory(account=account, name="acme.example")
     ip = f.warming_ip(pool=f.pool(account=account, name="acme-dedicated"), address="203.0.113.5")
     ip_history(ip, days=20, providers=providers[:3], today=today)
-    IpWarmup.objects.filter(ip=ip, provider__slug="yahoo").update(state="backoff")
+    # Yesterday Yahoo throttled: the controller backed off this morning.
+    yahoo = IpWarmup.objects.get(ip=ip, provider__slug="yahoo")
+    IpWarmupDecision.objects.create(
+        warmup=yahoo,
+        day=today - timedelta(days=1),
+        daily=False,
+        kind="backoff",
+        from_state="warming",
+        to_state="backoff",
+        from_stage=yahoo.stage,
+        to_stage=max(yahoo.stage - 2, 1),
+        from_cap=yahoo.daily_cap,
+        to_cap=yahoo.daily_cap // 2,
+        reason=f"{yahoo.daily_cap // 10:,} throttling replies on {yahoo.daily_cap:,} routed "
+        "(10.0%; back-off at 2.0%): to what the provider took ×1.75, at least 50% of the cap.",
+        created_at=timezone.now(),
+    )
+    IpWarmup.objects.filter(pk=yahoo.pk).update(
+        state="backoff", stage=max(yahoo.stage - 2, 1), daily_cap=yahoo.daily_cap // 2
+    )
     for provider, host in ((providers[0], "gmail.test"), (providers[2], "yahoo.test")):
         seed_create(
             provider=provider, address=f"seed1@{host}", secret="x", **seed_endpoint_defaults()
@@ -74,7 +96,7 @@ def shoot(page, name: str, *, tour: bool = False) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     if tour and TOUR is not None:
         TOUR.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(TOUR / f"{name}.jpg"), type="jpeg", quality=80)
+        page.screenshot(path=str(TOUR / f"{name}.png"))
 
 
 def open_page(page, url: str, *, charts: bool) -> None:
@@ -104,7 +126,7 @@ def check(page, *, name: str, tour: bool = False) -> None:
     page.set_viewport_size(dict(zip(("width", "height"), PHONE, strict=True)))
     page.wait_for_timeout(300)  # plotly redraws at the new width
     no_overflow(page)
-    shoot(page, f"{name}-375", tour=tour)
+    shoot(page, f"{name}-375", tour=tour and name == "customer-domain")
     page.set_viewport_size(dict(zip(("width", "height"), DESKTOP, strict=True)))
 
 
