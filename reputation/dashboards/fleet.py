@@ -108,8 +108,17 @@ def _plans(*, state: str, provider: str, q: str):
         plans = plans.filter(
             Q(warmup__domain__name__icontains=q) | Q(warmup__domain__account__name__icontains=q)
         )
-    return plans.select_related("warmup__domain__account", "provider").order_by(
-        "-state", "warmup__domain__name", "provider__position"
+    # What needs a look first: needing attention, then warming, then warm.
+    priority = Case(
+        When(state=DomainWarmupPlan.State.NEEDS_ATTENTION, then=Value(0)),
+        When(state=DomainWarmupPlan.State.WARMING, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return (
+        plans.select_related("warmup__domain__account", "provider")
+        .annotate(priority=priority)
+        .order_by("priority", "warmup__domain__name", "provider__position")
     )
 
 
