@@ -4,9 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 # `make run` is a demo: development defaults and the sandbox world of simulated providers.
-RUN_ENV := DEBUG=true WARMUP_SANDBOX=true
+# PORT is exported too: the sandbox's own ports follow it (docs/configuration.md).
+RUN_ENV = DEBUG=true WARMUP_SANDBOX=true PORT=$(PORT)
 
-.PHONY: run test install install-dev lint format check migrate bench haraka clean help
+.PHONY: run test install install-dev lint format check migrate bench haraka axe tour clean help
 
 help:
 	@echo "make run     install, migrate SQLite, load demo data, start web + scheduler"
@@ -14,6 +15,8 @@ help:
 	@echo "make lint    ruff check + format check + import-linter's layering contracts"
 	@echo "make bench   run the benchmarks in bench/ (see docs/benchmarks.md)"
 	@echo "make haraka  install the Haraka plugin's npm packages, lint it, run its unit tests"
+	@echo "make axe     install axe-core (npm) for the browser tests' accessibility checks"
+	@echo "make tour    run the browser tests that draw docs/tour.md's screenshots into docs/tour/"
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +58,14 @@ check: install
 # which the end-to-end test in `make test` runs), eslint and node's test runner.
 haraka:
 	cd integrations/haraka && npm ci --no-audit --no-fund && npm run lint && npm test
+
+# axe-core for the browser tests' WCAG AA checks (warmup_site/testing/axe.py), from the lock file.
+axe:
+	cd warmup_site/tests/a11y && npm ci --no-audit --no-fund
+
+# The illustrated tour (docs/tour.md): the browser tests save their screenshots there.
+tour: install-dev axe
+	WARMUP_TOUR_DIR=docs/tour $(PY) -m pytest -q reputation/tests/test_browser.py
 
 bench: install-dev
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

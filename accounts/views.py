@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts import selectors, services
 from accounts.models import Account, ApiToken, Membership
 from accounts.selectors import SESSION_ACCOUNT_KEY, current_membership
+from warmup_site import panels
 from warmup_site.errors import ApplicationError
 
 
@@ -49,7 +50,15 @@ def manager_required(view):
 
 @membership_required
 def home(request):
-    return render(request, "accounts/home.html")
+    """The overview ("Mail Settings"). Its content comes from the apps that know the domains,
+    IPs and reputation, through the `home` panel slot (warmup_site/panels.py); without them it
+    shows the steps to start."""
+    found = panels.panels("home", request=request, account=request.account)
+    if not found:
+        found = [panels.Panel("includes/getting_started.html", {})]
+    return render(
+        request, "accounts/home.html", {"panels": found, "charts": panels.with_charts(found)}
+    )
 
 
 @login_required

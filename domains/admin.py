@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.contrib import admin, messages
+from django.utils import timezone
 
 from accounts.admin import TenantAdmin
 from domains import services
@@ -10,6 +12,8 @@ from domains.models import (
     DomainWarmupDay,
     DomainWarmupPlan,
 )
+from domains.warmup_progress import PAUSED, plan_progress
+from warmup_site import panels
 
 
 class DomainRecordInline(admin.TabularInline):
@@ -84,6 +88,15 @@ class DomainAdmin(TenantAdmin):
     readonly_fields = fields
     inlines = [DomainRecordInline, DkimKeyInline]
     actions = ["verify_now"]
+    # The change page adds the domain's charts (the `admin_domain` panel slot, filled by
+    # reputation).
+    change_form_template = "admin/domains/domain/change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        domain = self.get_object(request, object_id)
+        found = panels.panels("admin_domain", request=request, domain=domain) if domain else []
+        extra = {**(extra_context or {}), "panels": found, "charts": panels.with_charts(found)}
+        return super().change_view(request, object_id, form_url, extra)
 
     def has_add_permission(self, request):
         # Adding makes a DKIM key and the records: customers do it on their page or the API.
@@ -110,17 +123,39 @@ class DomainAdmin(TenantAdmin):
             )
 
 
+def _progress(plan: DomainWarmupPlan) -> str:
+    """'day 4 of ~7 · warm around 3 Dec' (domains/warmup_progress.py; no query)."""
+    progress = plan_progress(
+        state=plan.state if plan.warmup.enabled else PAUSED,
+        day=plan.day,
+        step=plan.step,
+        ramp_length=len(settings.WARMUP_DOMAIN_RAMP),
+        hold_until=plan.hold_until,
+        graduated_on=plan.graduated_on,
+        last_step_on=plan.last_step_on,
+        today=timezone.now().date(),
+        inbox_rate_needed=settings.WARMUP_GRADUATE_INBOX_RATE,
+    )
+    if progress.estimated_finish and plan.state != DomainWarmupPlan.State.WARM:
+        return f"{progress.label} · warm around {progress.estimated_finish:%Y-%m-%d}"
+    return progress.label
+
+
 class DomainWarmupPlanInline(admin.TabularInline):
     """Where each provider's ramp stands and why (decisions are made by the plan step)."""
 
     model = DomainWarmupPlan
     extra = 0
     can_delete = False
-    fields = ["provider", "started_on", "day", "volume", "state", "reason", "hold_until"]
+    fields = ["provider", "started_on", "progress", "volume", "state", "reason", "hold_until"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Progress")
+    def progress(self, obj):
+        return _progress(obj)
 
 
 @admin.register(DomainWarmup)
@@ -133,6 +168,10 @@ class DomainWarmupAdmin(TenantAdmin):
     inlines = [DomainWarmupPlanInline]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Its plans and their days are the record of every decision: switch it off instead.
         return False
 
 
@@ -150,7 +189,7 @@ class DomainWarmupDayInline(admin.TabularInline):
 
 @admin.register(DomainWarmupPlan)
 class DomainWarmupPlanAdmin(TenantAdmin):
-    list_display = ["warmup", "provider", "day", "volume", "state", "hold_until", "last_step_on"]
+    list_display = ["warmup", "provider", "progress", "volume", "state", "hold_until"]
     list_filter = ["state", "provider"]
     list_select_related = ["warmup__domain", "provider"]
     readonly_fields = [
@@ -170,3 +209,13 @@ class DomainWarmupPlanAdmin(TenantAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the plan's days are the record of its decisions
+
+    @admin.display(description="Progress")
+    def progress(self, obj):
+        return _progress(obj)

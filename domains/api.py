@@ -33,12 +33,22 @@ class ProviderProgressSerializer(serializers.Serializer):
     )
     placements = serializers.IntegerField(help_text="Placements the inbox rate is based on.")
     state = serializers.ChoiceField(
-        choices=["warming", "warm", "needs_attention", "not_covered"],
+        choices=["warming", "warm", "needs_attention", "not_covered", "paused"],
         help_text="not_covered: no active seed mailbox at this provider yet, so the warm-up "
         "cannot reach it (the operators are alerted); needs_attention: the plan stopped by "
-        "itself (the reason says why).",
+        "itself (the reason says why); paused: Domain Warmup is off, nothing is sent to this "
+        "provider.",
     )
     reason = serializers.CharField(help_text="Why the provider is in its state, with figures.")
+    progress = serializers.JSONField(
+        allow_null=True,
+        help_text="{label, day, expected_days, days_left, percent}: 'day 4 of ~7'. days_left is "
+        "null when there is no estimate (paused, needs attention, or the ramp is done and the "
+        "inbox rate decides).",
+    )
+    estimated_finish = serializers.DateField(
+        allow_null=True, help_text="The day this provider should be warm (UTC), if known."
+    )
 
 
 class WarmupSerializer(serializers.Serializer):
@@ -51,6 +61,14 @@ class WarmupSerializer(serializers.Serializer):
     )
     state = serializers.ChoiceField(choices=["off", "warming", "warm", "needs_attention"])
     started_at = serializers.DateTimeField(allow_null=True)
+    progress = serializers.JSONField(
+        allow_null=True,
+        help_text="The least advanced provider's progress, plus `providers_warm` (how many are).",
+    )
+    estimated_finish = serializers.DateField(
+        allow_null=True,
+        help_text="The day every provider should be warm (UTC): null while any has no estimate.",
+    )
     providers = ProviderProgressSerializer(many=True)
 
 

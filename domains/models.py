@@ -105,6 +105,7 @@ class DkimKey(TenantModel):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        verbose_name = "DKIM key"
         constraints = [
             models.UniqueConstraint(
                 fields=["domain", "selector"], name="dkimkey_unique_domain_selector"
@@ -212,13 +213,16 @@ class DomainWarmup(TenantModel):
     )
 
     class Meta:
+        verbose_name = "Domain Warmup"
+        verbose_name_plural = "Domain Warmups"
         indexes = [
             # The daily plan step walks enabled warm-ups.
             models.Index(fields=["enabled"], name="domainwarmup_enabled_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"warm-up of {self.domain_id} ({'on' if self.enabled else 'off'})"
+        """Reads the domain (select_related it in lists)."""
+        return f"Domain Warmup of {self.domain} ({'on' if self.enabled else 'off'})"
 
 
 class DomainWarmupPlan(TenantModel):
@@ -252,6 +256,7 @@ class DomainWarmupPlan(TenantModel):
 
     class Meta:
         ordering = ["provider__position", "provider__name"]
+        verbose_name = "domain warm-up plan"
         constraints = [
             models.UniqueConstraint(
                 fields=["warmup", "provider"], name="domainwarmupplan_unique_provider"
@@ -259,7 +264,8 @@ class DomainWarmupPlan(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.provider_id} day {self.day}"
+        """Reads the warm-up's domain and the provider (select_related them in lists)."""
+        return f"{self.warmup.domain} at {self.provider}: day {self.day}"
 
 
 class DomainWarmupDay(TenantModel):
@@ -297,13 +303,17 @@ class DomainWarmupDay(TenantModel):
 
     class Meta:
         ordering = ["plan", "date"]
+        verbose_name = "domain warm-up day"
         constraints = [
             # The plan step is keyed by (plan, date): running it twice creates nothing twice.
             models.UniqueConstraint(fields=["plan", "date"], name="domainwarmupday_unique_date"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.date} day {self.day}: {self.volume}"
+        return (
+            f"{self.date.day} {self.date:%b %Y}, day {self.day}: {self.get_decision_display()}, "
+            f"{self.volume:,} planned"
+        )
 
     @property
     def placed(self) -> int:

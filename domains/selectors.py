@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
@@ -21,6 +22,7 @@ from domains.models import (
     DomainWarmupPlan,
     WarmupState,
 )
+from domains.warmup_progress import PAUSED, PlanProgress, plan_progress
 from warmup_site.hostnames import domain_and_parents
 
 # The inbox rate shown covers this many days before today, plus today.
@@ -42,19 +44,31 @@ def domain_list() -> TenantQuerySet:
     )
 
 
-def domain_list_for_page(*, account) -> TenantQuerySet:
-    """The Verified Domains list: one query, with how many required records are ok."""
-    return (
-        Domain.objects.for_account(account)
-        .annotate(
-            required_total=Count("records", filter=Q(records__required=True)),
-            required_ok=Count(
-                "records",
-                filter=Q(records__required=True, records__status=DomainRecord.Status.OK),
-            ),
-        )
-        .order_by("name", "pk")
-    )
+# The Verified Domains list's state filter: the domain's status or its warm-up's state.
+LIST_STATUSES = ("verified", "pending", "failed")
+LIST_WARMUP_STATES = ("warming", "warm", "needs_attention", "off")
+
+
+def domain_list_for_page(*, account, q: str = "", state: str = "") -> TenantQuerySet:
+    """The Verified Domains list, with its warm-up (joined) and how many required records are
+    ok: one query per page (and one to count), searched by name and filtered by status or
+    warm-up state. The page prefetches the warm-up plans of its rows (`warmup_prefetch`)."""
+    domains = Domain.objects.for_account(account).select_related("warmup")
+    if q:
+        domains = domains.filter(name__icontains=q.lower().strip("."))
+    if state in LIST_STATUSES:
+        domains = domains.filter(status=state)
+    elif state == "off":
+        domains = domains.filter(Q(warmup__isnull=True) | Q(warmup__state=WarmupState.OFF))
+    elif state in LIST_WARMUP_STATES:
+        domains = domains.filter(warmup__state=state)
+    return domains.annotate(
+        required_total=Count("records", filter=Q(records__required=True)),
+        required_ok=Count(
+            "records",
+            filter=Q(records__required=True, records__status=DomainRecord.Status.OK),
+        ),
+    ).order_by("name", "pk")
 
 
 def domain_detail() -> TenantQuerySet:
@@ -120,6 +134,12 @@ class ProviderProgress:
     state: str
     state_label: str
     reason: str
+    # "day 4 of ~7" and the day the provider should be warm (domains/warmup_progress.py).
+    progress: PlanProgress | None = None
+
+    @property
+    def estimated_finish(self) -> date | None:
+        return self.progress.estimated_finish if self.progress else None
 
     def as_json(self) -> dict:
         return {
@@ -131,7 +151,13 @@ class ProviderProgress:
             "placements": self.placements,
             "state": self.state,
             "reason": self.reason,
+            "progress": self.progress.as_json() if self.progress else None,
+            "estimated_finish": _iso(self.estimated_finish),
         }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 @dataclass(frozen=True)
@@ -147,6 +173,29 @@ class WarmupSummary:
     def not_covered(self) -> list[ProviderProgress]:
         return [p for p in self.providers if p.state == DomainWarmupPlan.State.NOT_COVERED]
 
+    @property
+    def covered(self) -> list[ProviderProgress]:
+        """The providers the warm-up reaches (an active seed there)."""
+        return [p for p in self.providers if p.state != DomainWarmupPlan.State.NOT_COVERED]
+
+    @property
+    def estimated_finish(self) -> date | None:
+        """When every provider should be warm: the latest provider's finish (None while any
+        provider has no estimate, or nothing runs)."""
+        finishes = [p.estimated_finish for p in self.providers if p.progress is not None]
+        if not finishes or any(f is None for f in finishes):
+            return None
+        return max(finishes)
+
+    @property
+    def progress(self) -> dict | None:
+        """The least advanced provider's progress: the domain is warm when it is."""
+        shown = [p.progress for p in self.providers if p.progress]
+        if not shown:
+            return None
+        slowest = min(shown, key=lambda p: (p.percent, -(p.days_left or 0)))
+        return {**slowest.as_json(), "providers_warm": sum(1 for p in shown if p.percent == 100)}
+
     def as_json(self) -> dict:
         return {
             "enabled": self.enabled,
@@ -155,17 +204,58 @@ class WarmupSummary:
             "started_at": self.started_at.isoformat().replace("+00:00", "Z")
             if self.started_at
             else None,
+            "progress": self.progress,
+            "estimated_finish": _iso(self.estimated_finish),
             "providers": [p.as_json() for p in self.providers],
         }
 
 
-def _progress(plan: DomainWarmupPlan, today: date) -> ProviderProgress:
+def _plan_progress(
+    plan: DomainWarmupPlan, days: list[DomainWarmupDay], today: date, *, enabled: bool
+) -> PlanProgress:
+    ramp = settings.WARMUP_DOMAIN_RAMP
+    ramp_done = any(
+        d.volume >= ramp[-1] for d in days if plan.last_step_on and d.date < plan.last_step_on
+    )
+    return plan_progress(
+        state=plan.state if enabled else PAUSED,
+        day=plan.day,
+        step=plan.step,
+        ramp_length=len(ramp),
+        hold_until=plan.hold_until,
+        graduated_on=plan.graduated_on,
+        last_step_on=plan.last_step_on,
+        today=today,
+        inbox_rate_needed=settings.WARMUP_GRADUATE_INBOX_RATE,
+        ramp_done=ramp_done,
+    )
+
+
+def _paused_reason(plan: DomainWarmupPlan) -> str:
+    if plan.state == DomainWarmupPlan.State.WARM:
+        return (
+            "Domain Warmup is off: nothing is sent to the seeds. The reputation earned stays "
+            "with your domain as long as you keep sending real mail."
+        )
+    return (
+        f"Domain Warmup is off: nothing is sent. Switched on again, this provider continues "
+        f"from day {plan.day}."
+    )
+
+
+def _progress(plan: DomainWarmupPlan, today: date, *, enabled: bool = True) -> ProviderProgress:
     days = getattr(plan, "recent", None)
     if days is None:  # not prefetched: one query (the page and API always prefetch)
         days = list(plan.days.filter(date__gte=today - timedelta(days=RATE_WINDOW_DAYS)))
     current = next((d for d in days if d.date == today), None)
     inbox = sum(d.inbox for d in days)
     placed = sum(d.placed for d in days)
+    # Switched off, every provider row says so (the API too): nothing is sent. A provider the
+    # warm-up cannot reach stays "not covered", on or off, and has no progress to show.
+    uncovered = plan.state == DomainWarmupPlan.State.NOT_COVERED
+    state, state_label = (
+        (plan.state, plan.get_state_display()) if enabled or uncovered else (PAUSED, "Paused")
+    )
     return ProviderProgress(
         provider=plan.provider.slug,
         provider_name=plan.provider.name,
@@ -174,9 +264,10 @@ def _progress(plan: DomainWarmupPlan, today: date) -> ProviderProgress:
         sent_today=current.sent if current else 0,
         inbox_rate=round(inbox / placed, 3) if placed else None,
         placements=placed,
-        state=plan.state,
-        state_label=plan.get_state_display(),
-        reason=plan.reason,
+        state=state,
+        state_label=state_label,
+        reason=plan.reason if enabled or uncovered else _paused_reason(plan),
+        progress=None if uncovered else _plan_progress(plan, days, today, enabled=enabled),
     )
 
 
@@ -192,6 +283,6 @@ def warmup_summary(domain: Domain, *, today: date | None = None) -> WarmupSummar
         state=warmup.state,
         state_label=warmup.get_state_display(),
         started_at=warmup.started_at,
-        providers=[_progress(plan, today) for plan in warmup.plans.all()],
+        providers=[_progress(plan, today, enabled=warmup.enabled) for plan in warmup.plans.all()],
         keep_warm=warmup.keep_warm,
     )

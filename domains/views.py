@@ -2,25 +2,53 @@
 feedback while a check runs (copy buttons and confirmations come from base.js)."""
 
 from django.contrib import messages
+from django.db.models import prefetch_related_objects
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.views import manager_required, membership_required
 from domains import selectors, services
 from domains.forms import DomainAddForm
-from domains.models import Domain
+from domains.models import Domain, DomainWarmup
+from domains.switch_text import switch_sentence
+from warmup_site import paging, panels
 from warmup_site.errors import ApplicationError, RateLimited
+
+# The message the switch leaves for the page carries this tag: the warm-up card shows it next
+# to the switch, where the user is looking, instead of the top of the page.
+WARMUP_MESSAGE_TAG = "warmup"
 
 
 def _get(request, pk: int) -> Domain:
     return get_object_or_404(selectors.domain_detail().for_account(request.account), pk=pk)
 
 
+PAGE_SIZE = 50
+STATES = {*selectors.LIST_STATUSES, *selectors.LIST_WARMUP_STATES}
+
+
 @membership_required
 def domain_list(request):
-    domains = selectors.domain_list_for_page(account=request.account)
-    return render(request, "domains/list.html", {"domains": domains})
+    """The account's domains, 50 a page, searched by name and filtered by status or warm-up
+    state; each row with its warm-up's progress."""
+    q, state = paging.search_terms(request, states=STATES)
+    domains = selectors.domain_list_for_page(account=request.account, q=q, state=state)
+    listing = paging.listing(request, domains, per_page=PAGE_SIZE, states=STATES)
+    rows = list(listing.page.object_list)
+    prefetch_related_objects(rows, *selectors.warmup_prefetch())
+    return render(
+        request,
+        "domains/list.html",
+        {
+            "listing": listing,
+            "rows": [{"domain": d, "warmup": selectors.warmup_summary(d)} for d in rows],
+            "any_domains": listing.filtered or bool(rows),
+        },
+    )
 
 
 @manager_required
@@ -49,6 +77,7 @@ def _render_detail(request, domain: Domain, *, status: int = 200):
     records = list(domain.records.all())
     for record in records:
         record.short_host = record.relative_host(domain.name)
+    found = panels.panels("domain_detail", request=request, domain=domain)
     return render(
         request,
         "domains/detail.html",
@@ -57,6 +86,8 @@ def _render_detail(request, domain: Domain, *, status: int = 200):
             "records": records,
             "keys": domain.dkim_keys.all(),
             "warmup": selectors.warmup_summary(domain),
+            "panels": found,
+            "charts": panels.with_charts(found),
         },
         status=status,
     )
@@ -138,26 +169,57 @@ def domain_dkim_rotate(request, pk: int):
     return redirect(_records_url(domain))
 
 
+def _stepped_today(domain: Domain) -> set[str]:
+    """Providers whose daily step already ran today (read from the prefetched plans)."""
+    today = timezone.now().date()
+    try:
+        plans = domain.warmup.plans.all()
+    except DomainWarmup.DoesNotExist:
+        return set()
+    return {plan.provider.slug for plan in plans if plan.last_step_on == today}
+
+
 @manager_required
 @require_POST
 def domain_warmup(request, pk: int):
-    """The Domain Warmup switch (a plain form POST: enabled=1 or enabled=0)."""
+    """The Domain Warmup switch: one button that posts enabled=1 or enabled=0. Without
+    JavaScript the page reloads at the warm-up card with the message beside the switch; with it
+    (static/js/domains.js asks for JSON) the card is replaced in place."""
     domain = _get(request, pk)
     enabled = request.POST.get("enabled") in ("1", "true", "on")
+    before, stepped = selectors.warmup_summary(domain), _stepped_today(domain)
     try:
-        switched = services.domain_warmup_set(
+        services.domain_warmup_set(
             domain=domain, enabled=enabled, actor=request.user.get_username()
         )
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        level, text, status = messages.ERROR, exc.message, 400
     else:
-        messages.success(
-            request,
-            f"Domain Warmup is on for {domain.unicode_name}: the first messages go out today."
-            if switched.enabled
-            else f"Domain Warmup is off for {domain.unicode_name}. Nothing more is sent; the "
-            "history stays.",
+        domain = _get(request, pk)
+        text = switch_sentence(
+            name=domain.unicode_name,
+            before=before,
+            after=selectors.warmup_summary(domain),
+            stepped_today=stepped,
         )
+        level, status = messages.SUCCESS, 200
+    if request.headers.get("Accept", "").startswith("application/json"):
+        warmup = selectors.warmup_summary(domain)
+        html = render_to_string(
+            "domains/_warmup.html",
+            {
+                "domain": domain,
+                "warmup": warmup,
+                "switch_message": text,
+                "switch_level": messages.DEFAULT_TAGS[level],
+            },
+            request=request,
+        )
+        return JsonResponse(
+            {"enabled": warmup.enabled, "state": warmup.state, "message": text, "html": html},
+            status=status,
+        )
+    messages.add_message(request, level, text, extra_tags=WARMUP_MESSAGE_TAG)
     return redirect(reverse("domains:detail", args=[domain.pk]) + "#warmup")
 
 

@@ -78,6 +78,8 @@ class SeedMailbox(models.Model):
 
     class Meta:
         ordering = ["provider__position", "address"]
+        verbose_name = "seed mailbox"
+        verbose_name_plural = "seed mailboxes"
         indexes = [
             # Sending picks active seeds per provider.
             models.Index(fields=["provider", "state"], name="seed_provider_state_idx"),
@@ -156,6 +158,7 @@ class WarmupMessage(TenantModel):
 
     class Meta:
         ordering = ["-scheduled_at", "-pk"]
+        verbose_name = "warm-up message"
         indexes = [
             # The send job: WHERE status = 'scheduled' AND scheduled_at <= now.
             models.Index(fields=["status", "scheduled_at"], name="warmupmsg_due_idx"),

@@ -119,7 +119,7 @@ class IpPoolViewSet(
     """IP pools. Customers read their own; operators read all and create."""
 
     serializer_class = IpPoolSerializer
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"\d+"  # also tells the OpenAPI schema that the id is an integer
 
     def get_base_queryset(self) -> QuerySet[IpPool]:
         return selectors.ip_pool_list()
@@ -255,6 +255,21 @@ class WarmupRowSerializer(serializers.Serializer):
         help_text="The newest decision: {kind, date, reason, actor, at}; `reason` is a sentence "
         "with the figures it used.",
     )
+    cause_decision = serializers.JSONField(
+        allow_null=True,
+        help_text="The decision that put the warm-up in its current state (a back-off, a "
+        "suspension, …) when it is not the newest one; same shape as `last_decision`.",
+    )
+    progress = serializers.JSONField(
+        allow_null=True,
+        help_text="{label, stage, stages, percent, days_left, basis, growth_per_sending_day}: "
+        "'stage 2 of 10 · ~12 days left'. `basis` says where days_left comes from: `pace` (the "
+        "cap's growth per sending day over the last week), `profile` (the stage table's "
+        "minimum days), or warm / paused / not_started (no estimate).",
+    )
+    estimated_finish = serializers.DateField(
+        allow_null=True, help_text="The day the warm-up should end at this provider (UTC)."
+    )
 
 
 class WarmupControlSerializer(serializers.Serializer):
@@ -337,7 +352,7 @@ class DedicatedIpViewSet(
     def warmup(self, request, address=None):
         """Per provider: state, stage, today's cap and use, sending days, the last decision."""
         ip = self.get_object()
-        rows = selectors.ip_warmup_rows(ip_ids=[ip.pk])[ip.pk]
+        rows = selectors.ip_warmup_rows(ip_ids=[ip.pk], with_estimates=True)[ip.pk]
         return Response(WarmupRowSerializer(rows, many=True).data)
 
     @extend_schema(
@@ -373,7 +388,7 @@ class DedicatedIpViewSet(
             provider=values.get("provider") or None,
             stage=values.get("stage"),
         )
-        rows = selectors.ip_warmup_rows(ip_ids=[ip.pk])[ip.pk]
+        rows = selectors.ip_warmup_rows(ip_ids=[ip.pk], with_estimates=True)[ip.pk]
         return Response(WarmupRowSerializer(rows, many=True).data)
 
 

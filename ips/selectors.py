@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import (
     Count,
+    F,
     FilteredRelation,
     OuterRef,
     Prefetch,
@@ -33,6 +34,7 @@ from ips.models import (
     utc_day,
 )
 from ips.types import WARM_STATES
+from ips.warmup_rule.estimate import PACE_WINDOW_DAYS, RecentDay, warmup_estimate
 from providers.models import OTHER, MailboxProvider
 
 DEFAULT_PROFILE = warmup_rule.DEFAULT_PROFILE
@@ -147,6 +149,13 @@ class WarmupRow:
     suspended: bool  # suspended right now
     warmup_percentage: int = 0  # 0–100, as Amazon SES reports it (warmup_rule.warmup_percentage)
     last_decision: dict | None = None  # {kind, date, reason, actor} of the newest decision
+    # The decision that put the pair in its state (None when it is the last decision itself,
+    # or none did): a "holding" newest decision does not hide the back-off that caused it.
+    cause_decision: dict | None = None
+    # "stage X of Y · ~N days left" (warmup_rule/estimate.py), with `with_estimates=True`.
+    progress: dict | None = None
+    estimated_finish: date | None = None
+    stages: int = 0
 
 
 def _last_decision(decision: IpWarmupDecision | None) -> dict | None:
@@ -158,6 +167,8 @@ def _last_decision(decision: IpWarmupDecision | None) -> dict | None:
         "reason": decision.reason,
         "actor": decision.actor.username if decision.actor else None,
         "at": decision.created_at.isoformat(),
+        "label": decision.get_kind_display(),
+        "to_state": decision.to_state,
     }
 
 
@@ -180,9 +191,15 @@ _ROW_FIELDS = (
     "provider__warmup_profile__start_cap",
     "provider__warmup_profile__growth",
     "provider__warmup_profile__target_cap",
+    "provider__warmup_profile__min_days",
+    "provider__warmup_profile__warm_after_days",
     "ip__state",
     "ip__readiness",
+    "started_on",
+    "stage_days",
+    "target_days",
     "last_decision_id",
+    "cause_decision_id",
 )
 
 
@@ -234,20 +251,80 @@ def ip_warmup_percentage(rows: list[WarmupRow]) -> int:
     return round(sum(started) / len(started)) if started else 0
 
 
-def ip_warmup_rows(*, ip_ids: list[int], now: datetime | None = None) -> dict[int, list[WarmupRow]]:
-    """Per IP, one row per provider with today's cap and use and the last decision: two
-    queries (the rows with the newest decision's id; those decisions)."""
+def _recent_days(warmup_ids: list[int], today: date) -> dict[int, list[RecentDay]]:
+    """The last week's day rows of these pairs, for the pace (one query)."""
+    recent: dict[int, list[RecentDay]] = {}
+    for warmup_id, day, cap, routed in IpWarmupDay.objects.filter(
+        warmup_id__in=warmup_ids,
+        day__gte=today - timedelta(days=PACE_WINDOW_DAYS),
+        day__lt=today,
+    ).values_list("warmup_id", "day", "cap", "routed"):
+        recent.setdefault(warmup_id, []).append(RecentDay(day, cap, routed))
+    return recent
+
+
+def _estimate(r: dict, *, caps: list[int], percent: int, recent, today: date):
+    profile_days = r["provider__warmup_profile__min_days"]
+    warm_after = r["provider__warmup_profile__warm_after_days"]
+    stages = warmup_rule.stage_table(
+        caps=caps,
+        min_days=profile_days or DEFAULT_PROFILE["min_days"],
+        engaged_days_start=0,
+        engaged_days_step=0,
+    )
+    return warmup_estimate(
+        state=r["state"],
+        stage=r["stage"],
+        daily_cap=r["daily_cap"],
+        caps=caps,
+        stage_days=[s.days for s in stages],
+        stage_days_done=r["stage_days"],
+        target_days=r["target_days"],
+        warm_after_days=warm_after or DEFAULT_PROFILE["warm_after_days"],
+        percent=percent,
+        recent=recent,
+        started_on=r["started_on"],
+        today=today,
+    )
+
+
+def ip_warmup_overall(rows: list[WarmupRow]) -> dict:
+    """One IP's warm-up in a line, from its rows with estimates: the mean percentage, the
+    longest estimate (when the last provider should be warm) and whether it is warm
+    everywhere."""
+    left = [r.progress["days_left"] for r in rows if r.progress and r.progress["days_left"]]
+    finishes = [r.estimated_finish for r in rows if r.estimated_finish]
+    return {
+        "percent": ip_warmup_percentage(rows),
+        "days_left": max(left) if left else None,
+        "finish": max(finishes) if finishes else None,
+        "warm": bool(rows) and all(r.warmup_percentage == 100 for r in rows),
+    }
+
+
+def ip_warmup_rows(
+    *, ip_ids: list[int], now: datetime | None = None, with_estimates: bool = False
+) -> dict[int, list[WarmupRow]]:
+    """Per IP, one row per provider with today's cap and use, the last decision and the one
+    that caused the state: two queries (the rows with both decisions' ids; those decisions),
+    and with `with_estimates` a third (the last week's day rows, for the pace)."""
     now = now or timezone.now()
     today, hour = utc_day(now), now.astimezone(UTC).hour
     newest = IpWarmupDecision.objects.filter(warmup=OuterRef("pk")).order_by("-created_at", "-pk")
+    # The newest decision that moved the pair into the state it is in now.
+    cause = newest.filter(to_state=OuterRef("state")).exclude(from_state=F("to_state"))
     rows = list(
         IpWarmup.objects.filter(ip_id__in=ip_ids)
         .annotate(today=FilteredRelation("days", condition=Q(days__day=today)))
         .annotate(last_decision_id=Subquery(newest.values("pk")[:1]))
+        .annotate(cause_decision_id=Subquery(cause.values("pk")[:1]))
         .order_by("ip_id", "provider__position", "provider__name")
         .values(*_ROW_FIELDS)
     )
-    decision_ids = [r["last_decision_id"] for r in rows if r["last_decision_id"] is not None]
+    decision_ids = {
+        r[key] for r in rows for key in ("last_decision_id", "cause_decision_id") if r[key]
+    }
+    recent = _recent_days([r["id"] for r in rows], today) if with_estimates else {}
     decisions = (
         IpWarmupDecision.objects.select_related("actor").in_bulk(decision_ids)
         if decision_ids
@@ -262,6 +339,17 @@ def ip_warmup_rows(*, ip_ids: list[int], now: datetime | None = None) -> dict[in
         if slug not in caps:
             caps[slug] = _stage_caps(r)
         until = r["suspended_until"]
+        percentage = warmup_rule.warmup_percentage(
+            state=r["state"], daily_cap=r["daily_cap"], caps=caps[slug]
+        )
+        estimate = (
+            _estimate(
+                r, caps=caps[slug], percent=percentage, recent=recent.get(r["id"], []), today=today
+            )
+            if with_estimates
+            else None
+        )
+        cause_id = r["cause_decision_id"]
         result.setdefault(r["ip_id"], []).append(
             WarmupRow(
                 ip_id=r["ip_id"],
@@ -277,10 +365,14 @@ def ip_warmup_rows(*, ip_ids: list[int], now: datetime | None = None) -> dict[in
                 suspended_until=until,
                 suspension_reason=r["suspension_reason"],
                 suspended=until is not None and until > now,
-                warmup_percentage=warmup_rule.warmup_percentage(
-                    state=r["state"], daily_cap=r["daily_cap"], caps=caps[slug]
-                ),
+                warmup_percentage=percentage,
                 last_decision=_last_decision(decisions.get(r["last_decision_id"])),
+                cause_decision=_last_decision(decisions.get(cause_id))
+                if cause_id and cause_id != r["last_decision_id"]
+                else None,
+                progress=estimate.as_json() if estimate else None,
+                estimated_finish=estimate.estimated_finish if estimate else None,
+                stages=len(caps[slug]),
             )
         )
     return result

@@ -134,6 +134,7 @@ class SmtpResponseRule(models.Model):
 
     class Meta:
         ordering = ["position", "pk"]
+        verbose_name = "SMTP response rule"
 
     def __str__(self) -> str:
         return self.name

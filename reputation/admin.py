@@ -4,10 +4,13 @@ action, notification events (read-only). Charts come with the dashboards."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
 from django.utils.html import format_html_join
 
 from accounts.admin import TenantAdmin
 from accounts.tenancy import is_operator
+from reputation.dashboards import fleet
 from reputation.models import (
     DEFAULT_KINDS,
     DomainSnapshot,
@@ -19,6 +22,7 @@ from reputation.models import (
     PostmasterDomainDay,
     SnapshotDay,
     SndsIpDay,
+    WarmupFleet,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -360,3 +364,36 @@ class NotificationEventAdmin(ReadOnlyAdmin):
     list_select_related = ["account"]
     search_fields = ["title", "key"]
     date_hierarchy = "occurred_at"
+
+
+@admin.register(WarmupFleet)
+class WarmupFleetAdmin(admin.ModelAdmin):
+    """The operators' fleet view: one page instead of a list of rows (see
+    reputation/dashboards/fleet.py). Operators only; nothing is edited here — the IP warm-ups'
+    and Dedicated IPs' actions change warm-ups."""
+
+    def has_module_permission(self, request):
+        return is_operator(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_operator(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Warm-up fleet",
+            "opts": self.model._meta,
+            **fleet.fleet_context(request),
+        }
+        return TemplateResponse(request, "admin/reputation/warmupfleet/fleet.html", context)

@@ -21,6 +21,14 @@ class Job:
     every_minutes: int | None = None  # run every N minutes …
     daily_at: time | None = None  # … or once a day at this UTC time
     description: str = ""
+    # In sandbox mode (`make run`), run every N minutes instead: someone trying the demo should
+    # see a warm-up message land, get swept and show on the page within a minute or two.
+    sandbox_every_minutes: int | None = None
+
+    def minutes(self, *, sandbox: bool) -> int | None:
+        if sandbox and self.sandbox_every_minutes is not None:
+            return self.sandbox_every_minutes
+        return self.every_minutes
 
     @property
     def full_name(self) -> str:
@@ -79,12 +87,14 @@ JOBS: list[Job] = [
         name="domain warm-up: send due messages",
         func="engagement.tasks.send_due_messages",
         every_minutes=5,
+        sandbox_every_minutes=1,
         description="Send the warm-up messages whose time has come (each at most once).",
     ),
     Job(
         name="domain warm-up: sweep seed mailboxes",
         func="engagement.tasks.sweep_seeds",
         every_minutes=10,
+        sandbox_every_minutes=1,
         description="Find warm-up mail in the seeds, record placement, rescue/read/flag/reply.",
     ),
     Job(
@@ -94,6 +104,7 @@ JOBS: list[Job] = [
         # hour old); a past day is final once computed an hour after it ended, and every day
         # a run missed is caught up.
         every_minutes=30,
+        sandbox_every_minutes=2,
         description="Snapshot every domain and IP at every provider for today and every day "
         "not final yet, with the verdict; record verdict changes.",
     ),

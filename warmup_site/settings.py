@@ -389,7 +389,12 @@ WARMUP_IMAP_TLS_VERIFY = env_bool("WARMUP_IMAP_TLS_VERIFY", True)
 # The sandbox world (engagement/sandbox, docs/sandbox.md): an SMTP server standing in for the
 # mailbox providers, delivering into maildirs under WARMUP_SANDBOX_DIR.
 WARMUP_SANDBOX_DIR = Path(env_str("WARMUP_SANDBOX_DIR", str(BASE_DIR / ".sandbox")))
-WARMUP_SANDBOX_SMTP_PORT = env_int("WARMUP_SANDBOX_SMTP_PORT", 2525, minimum=1)
+# `make run PORT=8001` must be able to run beside `make run`: unless they are set, the sandbox's
+# ports follow the web port (PORT, which make run exports): 2525 and 2526 for 8000, 2527 and
+# 2528 for 8001, … (ports below 8000, or too high, keep 2525 and 2526).
+_WEB_PORT = env_int("PORT", 8000, minimum=1)
+_SANDBOX_BASE = 2525 + 2 * (_WEB_PORT - 8000) if 8000 <= _WEB_PORT < 8000 + 30000 else 2525
+WARMUP_SANDBOX_SMTP_PORT = env_int("WARMUP_SANDBOX_SMTP_PORT", _SANDBOX_BASE, minimum=1)
 # The world's reputation model, per provider (a TOML data file; docs/sandbox.md).
 WARMUP_SANDBOX_MODEL_FILE = Path(
     env_str(
@@ -415,7 +420,7 @@ WARMUP_DELIVERY_EVENT_RETENTION_DAYS = env_int(
 # Overrides of the verdict's thresholds (reputation/verdict.py Thresholds), key=value pairs.
 WARMUP_REPUTATION_THRESHOLDS = env_map("WARMUP_REPUTATION_THRESHOLDS")
 # The providers' feeds. In sandbox mode they default to the sandbox's feed server.
-WARMUP_SANDBOX_FEEDS_PORT = env_int("WARMUP_SANDBOX_FEEDS_PORT", 2526, minimum=1)
+WARMUP_SANDBOX_FEEDS_PORT = env_int("WARMUP_SANDBOX_FEEDS_PORT", _SANDBOX_BASE + 1, minimum=1)
 _FEEDS = f"http://127.0.0.1:{WARMUP_SANDBOX_FEEDS_PORT}" if WARMUP_SANDBOX else ""
 WARMUP_POSTMASTER_API_URL = env_str(
     "WARMUP_POSTMASTER_API_URL",
@@ -433,7 +438,7 @@ WARMUP_FEED_INTERVAL_HOURS = env_int("WARMUP_FEED_INTERVAL_HOURS", 6, minimum=1)
 WARMUP_FEED_LOOKBACK_DAYS = env_int("WARMUP_FEED_LOOKBACK_DAYS", 30, minimum=1)
 WARMUP_FEED_TIMEOUT = env_float("WARMUP_FEED_TIMEOUT", 20.0, minimum=1.0)
 # Notifications: mail through Django's e-mail backend, signed webhooks through the task queue.
-WARMUP_SITE_URL = env_str("WARMUP_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+WARMUP_SITE_URL = env_str("WARMUP_SITE_URL", f"http://127.0.0.1:{_WEB_PORT}").rstrip("/")
 WARMUP_OPERATOR_EMAILS = env_list("WARMUP_OPERATOR_EMAILS")
 WARMUP_NOTIFY_MAX_AGE_HOURS = env_int("WARMUP_NOTIFY_MAX_AGE_HOURS", 48, minimum=1)
 WARMUP_WEBHOOK_TIMEOUT = env_float("WARMUP_WEBHOOK_TIMEOUT", 10.0, minimum=1.0)
@@ -458,11 +463,23 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {
+        "no_permission_denied_traceback": {
+            "()": "warmup_site.logfilters.NoPermissionDeniedTraceback"
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's default configuration gives "django" a console handler of its own (in
+        # DEBUG) and lets it propagate to ours: every 404 and 403 was printed twice.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.request": {"filters": ["no_permission_denied_traceback"]},
         "django.db.backends": {"level": "WARNING"},
         # django-axes logs every login at INFO; failures and lockouts are WARNING.
         "axes": {"level": "WARNING"},
+        # aiosmtpd (the sandbox world, test sinks) logs every SMTP command and connection at
+        # INFO: the console of `make run` would be nothing but HELO, MAIL, RCPT, DATA.
+        "mail.log": {"level": "WARNING"},
     },
 }

@@ -63,6 +63,8 @@ def test_it_answers_the_contracted_json(owner_api, account):
         "keep_warm": True,
         "state": "off",
         "started_at": None,
+        "progress": None,
+        "estimated_finish": None,
         "providers": [],
     }
     assert data["id"] == domain.pk

@@ -1,10 +1,14 @@
 """The Verified Domains pages, without JavaScript, for the owner, a member and an outsider."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from domains.models import Domain, DomainRecord
+from domains.models import Domain, DomainRecord, DomainWarmup, DomainWarmupDay, DomainWarmupPlan
 from domains.tests.factories import DomainFactory, publish
+from providers.models import MailboxProvider
 
 
 @pytest.fixture
@@ -68,19 +72,87 @@ def test_it_shows_u_labels_and_the_verified_date(owner_client, account):
     assert '<span class="badge badge-ok">Verified</span>' in page
 
 
+def _warming(domain: Domain, *, day: int = 4, step: int = 3) -> None:
+    """Domain Warmup on, at day `day` at Google and Yahoo (last stepped today)."""
+    today = timezone.now().date()
+    warmup = DomainWarmup.objects.create(domain=domain, enabled=True, state="warming")
+    for slug in ("google", "yahoo"):
+        plan = DomainWarmupPlan.objects.create(
+            warmup=warmup,
+            provider=MailboxProvider.objects.get(slug=slug),
+            started_on=today - timedelta(days=day - 1),
+            day=day,
+            step=step,
+            volume=18,
+            last_step_on=today,
+        )
+        DomainWarmupDay.objects.create(
+            plan=plan, date=today, day=day, volume=18, decision="advance", sent=3, inbox=2
+        )
+
+
 def test_it_keeps_the_list_page_queries_constant(owner_client, account, django_assert_num_queries):
     owner_client.get("/domains/")  # warm the session
 
     def render():
-        # 1 session, 2 user, 3 current membership (+account), 4 domains with their record
-        # counts (one aggregate query), 5 account choices for the switcher
-        with django_assert_num_queries(5):
+        # 1 session, 2 user, 3 current membership (+account), 4 the page's count, 5 its domains
+        # with their warm-up and record counts (one aggregate query), 6 their warm-up plans
+        # with the provider, 7 the plans' recent days, 8 account choices for the switcher
+        with django_assert_num_queries(8):
             return body(owner_client.get("/domains/"))
 
-    DomainFactory(account=account, name="one.example")
+    _warming(DomainFactory(account=account, name="one.example", status="verified"))
     assert "one.example" in render()
-    DomainFactory.create_batch(10, account=account)
-    assert render().count("of 4 ok") == 11
+    for domain in DomainFactory.create_batch(10, account=account):
+        _warming(domain)
+    page = render()
+    assert page.count("of 4 ok") == 11
+    assert page.count("day 4 of ~7 · warm around") == 11
+
+
+def test_it_shows_each_domains_warm_up_and_its_estimate(owner_client, account):
+    _warming(DomainFactory(account=account, name="news.example", status="verified"))
+    DomainFactory(account=account, name="quiet.example")
+    finish = timezone.now().date() + timedelta(days=4)
+
+    page = body(owner_client.get("/domains/"))
+
+    assert "day 4 of ~7" in page
+    assert f"warm around {finish.day} {finish:%b}" in page
+    assert '<span class="badge">Off</span>' in page  # quiet.example never switched on
+
+
+def test_it_pages_the_list_and_keeps_the_search_in_the_links(owner_client, account):
+    for n in range(60):
+        DomainFactory(account=account, name=f"d{n:02}.example", with_records=False)
+    DomainFactory(account=account, name="other.test", with_records=False)
+
+    first = body(owner_client.get("/domains/"))
+    second = body(owner_client.get("/domains/?page=2"))
+    found = body(owner_client.get("/domains/?q=EXAMPLE&page=2"))
+
+    assert "1–50 of 61" in first and "d00.example" in first and "other.test" not in first
+    assert "51–61 of 61" in second and "other.test" in second
+    assert "51–60 of 60" in found and "d59.example" in found and "other.test" not in found
+    assert 'href="?q=EXAMPLE&amp;page=1"' in found
+
+
+def test_it_filters_by_status_and_by_warm_up_state(owner_client, account):
+    _warming(DomainFactory(account=account, name="warming.example", status="verified"))
+    DomainFactory(account=account, name="verified.example", status="verified")
+    DomainFactory(account=account, name="failed.example", status="failed")
+
+    def names(state):
+        page = body(owner_client.get(f"/domains/?state={state}"))
+        return sorted(n for n in ("warming", "verified", "failed") if f">{n}.example<" in page)
+
+    assert names("verified") == ["verified", "warming"]
+    assert names("failed") == ["failed"]
+    assert names("warming") == ["warming"]
+    assert names("off") == ["failed", "verified"]
+    assert names("nonsense") == ["failed", "verified", "warming"]  # an unknown state: no filter
+    empty = body(owner_client.get("/domains/?state=warm"))
+    assert "No domain matches in this state." in empty
 
 
 # --- add ------------------------------------------------------------------------------------------

@@ -43,26 +43,26 @@ def test_the_owner_switches_domain_warmup_on_and_off(browser, live_server, owner
         page.click("button[type=submit]")
         page.wait_for_selector("h2:has-text('Domain Warmup')")
 
-        page.check("form.warmup-switch input[value='1']")
-        page.click("form.warmup-switch button:has-text('Save')")
+        page.click("button.switch")
         page.wait_for_selector("table.warmup-progress")
         rows = page.locator("table.warmup-progress tr.warmup-provider")
         # Every provider with consumer mailboxes is listed; those without seeds as not covered.
         assert rows.count() == 10
         assert "Warming" in rows.first.inner_text()
         assert "Not covered" in page.locator("tr.provider-comcast").inner_text()
-        assert page.locator("form.warmup-switch input[value='1']").is_checked()
+        assert page.locator("button.switch").get_attribute("aria-checked") == "true"
         scheduled = WarmupMessage.objects.filter(domain=domain, status="scheduled").count()
         assert scheduled > 0
 
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "domain-warmup.png"), full_page=True)
 
-        page.check("form.warmup-switch input[value='0']")
-        page.click("form.warmup-switch button:has-text('Save')")
-        page.wait_for_selector("form.warmup-switch input[value='0']:checked")
+        page.click("button.switch")
+        page.wait_for_selector("button.switch[aria-checked=false]")
         assert WarmupMessage.objects.filter(domain=domain, status="scheduled").count() == 0
-        # History stays on the page after switching off.
+        # History stays on the page after switching off; each provider says it is paused.
         assert page.locator("table.warmup-progress tr.warmup-provider").count() == 10
+        assert page.locator("tr.warmup-provider[data-state=paused]").count() == 2
+        assert page.locator("tr.warmup-provider[data-state=not_covered]").count() == 8
     finally:
         context.close()

@@ -47,6 +47,14 @@ def test_it_lets_the_owner_switch_warmup_on_and_shows_progress(owner_api, verifi
             "placements": 0,
             "state": "warming",
             "reason": "Day 1: 5 messages to start the ramp.",
+            "progress": {
+                "label": "day 1 of ~7",
+                "day": 1,
+                "expected_days": 7,
+                "days_left": 7,
+                "percent": 14,
+            },
+            "estimated_finish": (MORNING.date() + timedelta(days=7)).isoformat(),
         }
         for slug in ("google", "microsoft")
     ]
@@ -64,6 +72,9 @@ def test_it_lets_the_owner_switch_warmup_on_and_shows_progress(owner_api, verifi
     }
     assert uncovered["yahoo"]["reason"].startswith("Not covered: there is no active seed")
     assert uncovered["yahoo"]["today_volume"] == 0
+    assert data["progress"]["label"] == "day 1 of ~7"
+    assert data["progress"]["providers_warm"] == 0
+    assert data["estimated_finish"] == (MORNING.date() + timedelta(days=7)).isoformat()
     domain_json = owner_api.get(f"/api/v1/domains/{verified_domain.pk}/").json()
     assert domain_json["warmup"]["enabled"] is True
     assert len(domain_json["warmup"]["providers"]) == 10
@@ -224,19 +235,20 @@ def test_it_keeps_the_detail_page_queries_constant(
     def render(expected):
         # 1 session, 2 user, 3 current membership, 4 the domain joined with its warm-up,
         # 5 records, 6 warm-up plans with their provider, 7 the plans' recent days,
-        # 8 DKIM keys, 9 account choices for the switcher
+        # 8 DKIM keys, the charts' 9 snapshot series (and their newest verdicts once there are
+        # snapshots: reputation/tests/test_dashboards.py) and 10 plan days, 11 account choices
         with django_assert_num_queries(expected):
             return owner_client.get(page_url(verified_domain)).content.decode()
 
     make_seed(dovecot, "google", "Junk")
     with time_machine.travel(MORNING, tick=False):
         owner_api.put(api_url(verified_domain), {"enabled": True}, format="json")
-        first = render(9)
+        first = render(11)
         for slug in ("microsoft", "yahoo", "apple"):
             make_seed(dovecot, slug, "Junk")
         owner_api.put(api_url(verified_domain), {"enabled": False}, format="json")
         owner_api.put(api_url(verified_domain), {"enabled": True}, format="json")
-        second = render(9)
+        second = render(11)
     assert first.count('class="warmup-provider') == 10
     assert first.count('class="muted not-covered"') == 9
     assert second.count('class="muted not-covered"') == 6
@@ -284,3 +296,80 @@ def test_the_owner_switches_keep_warm_off_and_on_from_the_page_and_the_api(
             api_url(verified_domain), {"enabled": True, "keep_warm": True}, format="json"
         ).json()
     assert data["keep_warm"] is True and data["enabled"] is True
+
+
+# --- what the switch shows -----------------------------------------------------------------------
+
+
+def test_it_marks_every_provider_paused_while_switched_off(owner_api, verified_domain, seeds):
+    with time_machine.travel(MORNING, tick=False):
+        owner_api.put(api_url(verified_domain), {"enabled": True}, format="json")
+        data = owner_api.put(api_url(verified_domain), {"enabled": False}, format="json").json()
+
+    assert data["state"] == "off"
+    states = {p["provider"]: p["state"] for p in data["providers"]}
+    assert (states["google"], states["microsoft"]) == ("paused", "paused")
+    assert set(states.values()) == {"paused", "not_covered"}  # no seeds: not covered, on or off
+    assert data["providers"][0]["reason"].startswith("Domain Warmup is off: nothing is sent.")
+    assert data["providers"][0]["progress"]["label"] == "paused at day 1 of ~7"
+    assert data["providers"][0]["estimated_finish"] is None
+
+
+def test_it_says_what_happens_when_switched_on_first_and_again(
+    owner_client, verified_domain, seeds
+):
+    url = f"/domains/{verified_domain.pk}/warmup/"
+    with time_machine.travel(MORNING, tick=False):
+        on = owner_client.post(url, {"enabled": "1"}, follow=True).content.decode()
+        off = owner_client.post(url, {"enabled": "0"}, follow=True).content.decode()
+        again = owner_client.post(url, {"enabled": "1"}, follow=True).content.decode()
+
+    assert "10 messages to seed mailboxes at 2 providers go out today" in on
+    assert "The 10 messages still planned for today will not go out." in off
+    assert "each provider continues from where it stopped (day 1)" in again
+    assert "today&#x27;s messages were cancelled when it was switched off" in again
+    assert "the first messages go out today" not in again
+
+
+def test_it_shows_the_switch_above_the_dns_records_with_its_message_beside_it(
+    owner_client, verified_domain, seeds
+):
+    with time_machine.travel(MORNING, tick=False):
+        page = owner_client.post(
+            f"/domains/{verified_domain.pk}/warmup/", {"enabled": "1"}, follow=True
+        ).content.decode()
+
+    assert page.index('id="warmup"') < page.index('id="records"')
+    switch = page[page.index('id="warmup"') : page.index('id="records"')]
+    assert 'role="switch" aria-checked="true"' in switch
+    assert "Domain Warmup is on for" in switch  # the message sits in the card…
+    assert page.count("Domain Warmup is on for") == 1  # …and not again at the top
+
+
+def test_it_switches_in_place_for_the_pages_script(owner_client, verified_domain, seeds):
+    with time_machine.travel(MORNING, tick=False):
+        response = owner_client.post(
+            f"/domains/{verified_domain.pk}/warmup/",
+            {"enabled": "1"},
+            headers={"accept": "application/json"},
+        )
+
+    assert response.status_code == 200
+    data = response.json()
+    assert data["enabled"] is True and data["state"] == "warming"
+    assert data["message"].startswith("Domain Warmup is on for")
+    assert data["html"].lstrip().startswith('<section class="card warmup-card" id="warmup"')
+    assert 'aria-checked="true"' in data["html"] and data["message"] in data["html"]
+    assert data["html"].count('class="warmup-provider') == 10  # every consumer provider
+    assert data["html"].count('class="muted not-covered"') == 8
+
+
+def test_it_answers_a_refused_switch_in_place_with_the_reason(owner_client, account):
+    domain = DomainFactory(account=account, name="pending.example")
+
+    response = owner_client.post(
+        f"/domains/{domain.pk}/warmup/", {"enabled": "1"}, headers={"accept": "application/json"}
+    )
+
+    assert response.status_code == 400
+    assert "not verified yet" in response.json()["message"]

@@ -17,6 +17,7 @@ from ips.admin.common import ReasonForm
 from ips.models import DedicatedIp, IpCheck, IpWarmup
 from ips.services.controls import ip_warmup_control
 from providers.models import MailboxProvider
+from warmup_site import panels
 from warmup_site.errors import ApplicationError
 
 
@@ -172,6 +173,15 @@ class DedicatedIpAdmin(TenantAdmin):
         (None, {"fields": ["created_at"]}),
     ]
 
+    # The change page adds the IP's charts (the `admin_ip` panel slot, filled by reputation).
+    change_form_template = "admin/ips/dedicatedip/change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        ip = self.get_object(request, object_id)
+        found = panels.panels("admin_ip", request=request, ip=ip) if ip else []
+        extra = {**(extra_context or {}), "panels": found, "charts": panels.with_charts(found)}
+        return super().change_view(request, object_id, form_url, extra)
+
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = DedicatedIpAddForm
@@ -223,7 +233,7 @@ class DedicatedIpAdmin(TenantAdmin):
 
     @admin.display(description="Providers")
     def providers_table(self, obj):
-        rows = selectors.ip_warmup_rows(ip_ids=[obj.pk]).get(obj.pk, [])
+        rows = selectors.ip_warmup_rows(ip_ids=[obj.pk], with_estimates=True).get(obj.pk, [])
         return render_to_string("admin/ips/dedicatedip/providers_table.html", {"rows": rows})
 
     @admin.display(description="History")

@@ -53,6 +53,7 @@ class IpPool(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "IP pool"
         ordering = ["account__name", "name"]
         constraints = [
             models.UniqueConstraint(fields=["account", "name"], name="ippool_unique_account_name"),
@@ -188,13 +189,15 @@ class IpCheck(TenantModel):
     overridden = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name = "IP check"
         ordering = ["ip", "kind", "name"]
         constraints = [
             models.UniqueConstraint(fields=["ip", "name"], name="ipcheck_unique_ip_name"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.ip_id} {self.name}: {self.status}"
+        """Reads the IP (select_related it in lists)."""
+        return f"{self.ip} {self.name}: {self.get_status_display()}"
 
     @property
     def passes(self) -> bool:

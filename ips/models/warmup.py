@@ -141,6 +141,7 @@ class WarmupProfile(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = "warm-up profile"
         ordering = ["provider__position", "provider__name"]
         constraints = [
             models.CheckConstraint(
@@ -284,7 +285,8 @@ class IpWarmup(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.ip_id} → {self.provider_id}: {self.state}"
+        """Reads the IP and the provider (select_related them in lists)."""
+        return f"{self.ip} at {self.provider}: {self.get_state_display()}"
 
     def is_suspended(self, now: datetime) -> bool:
         return self.suspended_until is not None and self.suspended_until > now
@@ -305,7 +307,9 @@ class IpWarmupDay(TenantModel):
 
     tenant_field = "warmup__ip__pool__account"
 
-    warmup = models.ForeignKey(IpWarmup, on_delete=models.CASCADE, related_name="days")
+    warmup = models.ForeignKey(
+        IpWarmup, on_delete=models.CASCADE, related_name="days", verbose_name="IP warm-up"
+    )
     day = models.DateField()
     cap = models.PositiveIntegerField(null=True, blank=True)
     routed = models.PositiveIntegerField(default=0)
@@ -333,6 +337,7 @@ class IpWarmupDay(TenantModel):
     class Meta:
         ordering = ["-day"]
         verbose_name = "IP day at a provider"
+        verbose_name_plural = "IP days at a provider"
         constraints = [
             # The claim UPDATE and the event-counter upsert find their row by this key.
             models.UniqueConstraint(fields=["warmup", "day"], name="ipwarmupday_unique_warmup_day"),
@@ -343,7 +348,12 @@ class IpWarmupDay(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.warmup_id} {self.day}: {self.routed}/{self.cap}"
+        """Reads the warm-up's IP and provider (select_related them in lists)."""
+        cap = "not open" if self.cap is None else f"{self.cap:,}"
+        return (
+            f"{self.warmup.ip} at {self.warmup.provider}, {self.day.day} {self.day:%b %Y}: "
+            f"{self.routed:,} routed of {cap}"
+        )
 
 
 class IpWarmupHour(models.Model):
@@ -351,7 +361,9 @@ class IpWarmupHour(models.Model):
     what the fast back-off counts. Event ingestion adds to it and reads the totals back in the
     same statement; rows older than a day are deleted by the daily controller."""
 
-    warmup = models.ForeignKey(IpWarmup, on_delete=models.CASCADE, related_name="hours")
+    warmup = models.ForeignKey(
+        IpWarmup, on_delete=models.CASCADE, related_name="hours", verbose_name="IP warm-up"
+    )
     hour = models.DateTimeField()
     throttled = models.PositiveIntegerField(default=0)
     blocked = models.PositiveIntegerField(default=0)
@@ -361,13 +373,15 @@ class IpWarmupHour(models.Model):
     )
 
     class Meta:
+        verbose_name = "IP warm-up hour"
         constraints = [
             # The ingestion upsert finds its row by this key.
             models.UniqueConstraint(fields=["warmup", "hour"], name="ipwarmuphour_unique"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.warmup_id} {self.hour:%Y-%m-%d %H}:00"
+        """Reads the warm-up's IP and provider."""
+        return f"{self.warmup.ip} at {self.warmup.provider}, {self.hour:%Y-%m-%d %H}:00 UTC"
 
 
 class IpWarmupDecision(TenantModel):
@@ -382,7 +396,9 @@ class IpWarmupDecision(TenantModel):
 
     Kind = DecisionKind
 
-    warmup = models.ForeignKey(IpWarmup, on_delete=models.CASCADE, related_name="decisions")
+    warmup = models.ForeignKey(
+        IpWarmup, on_delete=models.CASCADE, related_name="decisions", verbose_name="IP warm-up"
+    )
     day = models.DateField(help_text="The day decided for (daily), or the day of the action.")
     daily = models.BooleanField(default=False, help_text="The daily controller's decision.")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -420,4 +436,8 @@ class IpWarmupDecision(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.warmup_id} {self.day} {self.kind}"
+        """Reads the warm-up's IP and provider (select_related them in lists)."""
+        return (
+            f"{self.warmup.ip} at {self.warmup.provider}, {self.day.day} {self.day:%b %Y}: "
+            f"{self.get_kind_display()}"
+        )

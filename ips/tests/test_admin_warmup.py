@@ -12,10 +12,12 @@ from ips.services.controls import ip_warmup_pause
 from ips.tests import factories as f
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-# The IP page: 1 session; 2 user; 3–4 the user's and groups' permissions; 5 the IP; 6 its
-# readiness checks (inline); 7 the membership (tenancy); 8 the pools for the pool field; 9 the
-# per-provider rows with the newest decision's id; 10 those decisions; 11 the decision history.
-QUERIES = 11
+# The IP page: 1 session; 2 user; 3–4 the user's and groups' permissions; 5 the IP for its
+# charts' panel; 6 the IP; 7 its readiness checks (inline); 8 the membership (tenancy); 9 the
+# pools for the pool field; 10 the per-provider rows with the ids of the newest decision and of
+# the one that caused the state; 11 those decisions; 12 the week's day rows (estimates); 13 the
+# decision history; the charts' 14 snapshot series and 15 decisions.
+QUERIES = 15
 
 
 @pytest.fixture(autouse=True)
@@ -46,8 +48,8 @@ def page(client, ip):
 def test_the_ip_page_shows_the_provider_table_with_the_last_decision(operator_client, ip):
     body = page(operator_client, ip)
 
-    assert "<th>Last decision</th>" in body
-    assert "2026-11-22 hold: 40 of 50 routed (80.0%)" in body
+    assert "<th>Latest decision</th>" in body
+    assert "2026-11-22 Held: 40 of 50 routed (80.0%)" in body
     assert "growing needs 90% of the cap routed" in body
 
 
@@ -156,3 +158,60 @@ def test_a_control_that_does_not_apply_says_why(operator_client, ip):
 def test_the_decision_list_opens(operator_client, ip):
     assert operator_client.get("/admin/ips/ipwarmupdecision/").status_code == 200
     assert DedicatedIp.objects.get(pk=ip.pk).state == "warming"
+
+
+# --- the warm-up rows, the record ---------------------------------------------------------------
+
+
+def test_an_operator_pauses_one_provider_from_the_warm_up_rows(operator_client, operator, ip):
+    yahoo = IpWarmup.objects.get(ip=ip, provider__slug="yahoo")
+    action = {"action": "pair_pause", "_selected_action": [yahoo.pk]}
+
+    confirm = operator_client.post("/admin/ips/ipwarmup/", action)
+    done = operator_client.post(
+        "/admin/ips/ipwarmup/",
+        {**action, "apply": "1", "reason": "Yahoo asked us to slow down (ticket 4411)"},
+        follow=True,
+    )
+
+    assert "203.0.113.1</strong> at Yahoo (incl. AOL)" in confirm.content.decode()
+    assert "203.0.113.1 at Yahoo (incl. AOL): done, recorded." in done.content.decode()
+    states = dict(IpWarmup.objects.filter(ip=ip).values_list("provider__slug", "state"))
+    assert states["yahoo"] == "paused" and states["google"] == "warming"
+    decision = IpWarmupDecision.objects.get(warmup__provider__slug="yahoo", kind="pause")
+    assert decision.actor == operator
+    assert decision.reason.endswith("Yahoo asked us to slow down (ticket 4411)")
+
+
+def test_the_warm_up_rows_show_the_stage_out_of_the_table(operator_client, ip):
+    body = operator_client.get("/admin/ips/ipwarmup/").content.decode()
+
+    stages = len(f.profile("google").stage_caps())
+    assert f'<td class="field-stage_of">1 of {stages}</td>' in body
+
+
+def test_decisions_and_day_counters_cannot_be_deleted(operator_client, ip):
+    decision = IpWarmupDecision.objects.filter(warmup__ip=ip).first()
+    day = IpWarmupDay.objects.filter(warmup__ip=ip).first()
+
+    for path in (
+        f"/admin/ips/ipwarmupdecision/{decision.pk}/delete/",
+        f"/admin/ips/ipwarmupday/{day.pk}/delete/",
+        f"/admin/ips/ipwarmup/{decision.warmup_id}/delete/",
+    ):
+        assert operator_client.post(path, {"post": "yes"}).status_code == 403
+    listing = operator_client.get("/admin/ips/ipwarmupdecision/").content.decode()
+    assert 'value="delete_selected"' not in listing
+    assert IpWarmupDecision.objects.filter(pk=decision.pk).exists()
+
+
+def test_a_decision_shows_its_figures_as_a_table_and_a_readable_title(operator_client, ip):
+    decision = IpWarmupDecision.objects.filter(warmup__ip=ip).order_by("day").first()
+
+    body = operator_client.get(
+        f"/admin/ips/ipwarmupdecision/{decision.pk}/change/"
+    ).content.decode()
+
+    assert '<tr><th scope="row">Routed</th><td>40</td></tr>' in body
+    assert f"203.0.113.1 at Google (Gmail, Workspace), {decision.day.day} Nov 2026: Held" in body
+    assert '"routed": 40' not in body  # not a JSON blob

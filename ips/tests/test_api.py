@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from accounts.models import Role
 from accounts.tests.factories import AccountFactory, MembershipFactory
@@ -277,7 +278,9 @@ def test_it_shows_the_warm_up_per_provider(db, request, setup, who):
     assert response.status_code == 200
     rows = {row["provider"]: row for row in response.json()}
     assert len(rows) == 11
-    assert rows["google"] == {
+    google = rows["google"]
+    progress, finish = google.pop("progress"), google.pop("estimated_finish")
+    assert google == {
         "provider": "google",
         "state": "warming",
         "stage": 1,
@@ -289,7 +292,15 @@ def test_it_shows_the_warm_up_per_provider(db, request, setup, who):
         "suspension_reason": "",
         "warmup_percentage": 0,
         "last_decision": None,
+        "cause_decision": None,
     }
+    # No week of history yet: the estimate comes from the stage table's minimum days.
+    stages = len(f.profile("google").stage_caps())
+    assert progress["stage"] == 1 and progress["stages"] == stages
+    assert progress["basis"] == "profile"
+    assert progress["label"] == f"stage 1 of {stages} · ~{progress['days_left']} days left"
+    today = timezone.now().date()
+    assert finish == (today + timedelta(days=progress["days_left"])).isoformat()
     assert rows["microsoft"]["daily_cap"] == 1000  # the profile's first stage
     assert rows["microsoft"]["used_today"] == 0
 
@@ -306,8 +317,9 @@ def test_the_warm_up_view_takes_a_fixed_number_of_queries(
     owner_api, setup, django_assert_num_queries
 ):
     owner_api.get("/api/v1/ips/203.0.113.1/warmup/")
-    # 1 token; 2 the IP (with pool, account); 3 its checks; 4 per-provider rows with today's day
-    with django_assert_num_queries(4):
+    # 1 token; 2 the IP (with pool, account); 3 its checks; 4 per-provider rows with today's
+    # day; 5 the last week's day rows (the estimates' pace)
+    with django_assert_num_queries(5):
         owner_api.get("/api/v1/ips/203.0.113.1/warmup/")
 
 

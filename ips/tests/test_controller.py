@@ -115,7 +115,7 @@ def test_bounces_near_their_limit_keep_it_in_the_cautious_lane_of_the_stage_tabl
     assert (w.stage, w.stage_days, w.sending_days) == (1, 1, 1)
     (d,) = decisions(ip)
     assert d.kind == "hold"
-    assert "stage 1 asks for 3 sending days (this was day 1)" in d.reason
+    assert "stage 1 asks for 3 sending days (this was day 1 of them)" in d.reason
 
     IpWarmup.objects.filter(pk=w.pk).update(stage=4, stage_days=2, daily_cap=138)
     day(ip, on=TODAY, routed=138, delivered=132, hard_bounced=6)  # 4.3%: cautious, one stage

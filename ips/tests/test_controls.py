@@ -95,9 +95,10 @@ def test_the_warm_up_view_takes_a_fixed_number_of_queries(
 ):
     ip_warmup_pause(ip=ip, actor=operator, reason="checking the query count", provider="google")
     owner_api.get(URL)
-    # 1 token; 2 the IP; 3 its checks; 4 per-provider rows with today's day and the newest
-    # decision's id; 5 those decisions with their actors
-    with django_assert_num_queries(5):
+    # 1 token; 2 the IP; 3 its checks; 4 per-provider rows with today's day and the ids of the
+    # newest decision and of the one that caused the state; 5 those decisions with their
+    # actors; 6 the last week's day rows (the estimates' pace)
+    with django_assert_num_queries(6):
         owner_api.get(URL)
 
 

@@ -1,6 +1,6 @@
 """The customer's Dedicated IPs page, the operators' admin and the demo data."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -52,15 +52,19 @@ def test_account_members_see_their_ips_and_caps(db, request, setup, who):
         recipients=[services.Recipient(f"u{n}@gmail.com") for n in range(7)],
     )
 
-    response = request.getfixturevalue(f"{who}_client").get("/ips/")
+    client = request.getfixturevalue(f"{who}_client")
+    response = client.get("/ips/")
 
     assert response.status_code == 200
     body = response.content.decode()
     assert "203.0.113.1" in body and "2001:db8::2" in body
     assert "198.51.100.1" not in body
-    assert "PTR: mta1.acme.example" in body
-    assert "<td>40</td>\n              <td>7</td>" in body  # Gmail: cap 40, 7 used today
+    assert 'href="/ips/203.0.113.1/"' in body and 'href="/ips/2001:db8::2/"' in body
     assert 'href="/ips/"' in body  # the menu links the page
+    page = client.get("/ips/203.0.113.1/").content.decode()
+    assert "PTR: mta1.acme.example" in page
+    # Gmail: cap 40, 7 used today
+    assert '<td class="num">40</td>\n            <td class="num">7</td>' in page
 
 
 def test_an_outsider_sees_only_their_own_ips(outsider_client, setup):
@@ -84,15 +88,55 @@ def test_visitors_must_log_in(client, db):
     assert response["Location"].startswith("/login/")
 
 
-def test_the_page_takes_a_fixed_number_of_queries(owner_client, setup, django_assert_num_queries):
+def test_the_page_takes_a_fixed_number_of_queries(
+    owner_client, operator, setup, django_assert_num_queries
+):
     owner_client.get("/ips/")
     f.warm_ip(pool=setup, address="203.0.113.3")
-    # 1 session; 2 user; 3 membership with account; 4 IPs with pool; 5 their checks;
-    # 6 per-provider rows with today's day; 7 the automatic warm-up setting; 8–9 the floor
-    # report (recent volumes, warm IPs per provider); 10 the account switcher's memberships
-    with django_assert_num_queries(10):
+    ip = DedicatedIp.objects.get(address="203.0.113.1")
+    ip_warmup_pause(ip=ip, actor=operator, reason="A pause for the test", provider="yahoo")
+    # 1 session; 2 user; 3 membership with account; 4 the page's count; 5 its IPs with their
+    # pool; 6 their checks; 7 per-provider rows with today's day and both decisions' ids;
+    # 8 those decisions; 9 the last week's day rows (the estimates' pace); 10 the automatic
+    # warm-up setting; 11–12 the floor report (recent volumes, warm IPs per provider); 13 the
+    # account switcher's memberships
+    with django_assert_num_queries(13):
         response = owner_client.get("/ips/")
-    assert response.content.decode().count('class="card" id="ip-') == 3
+    assert response.content.decode().count('<tr id="ip-') == 3
+
+
+def test_the_ip_page_takes_a_fixed_number_of_queries(
+    owner_client, operator, setup, django_assert_num_queries
+):
+    ip = DedicatedIp.objects.get(address="203.0.113.1")
+    owner_client.get("/ips/203.0.113.1/")
+    ip_warmup_pause(ip=ip, actor=operator, reason="A pause for the test", provider="yahoo")
+    # 1 session; 2 user; 3 membership with account; 4 the IP with its pool; 5 its checks;
+    # 6 per-provider rows; 7 their decisions; 8 the week's day rows; the charts' 9 snapshot
+    # series and 10 decisions; 11 the recent decisions; 12 the account switcher's memberships
+    with django_assert_num_queries(12):
+        response = owner_client.get("/ips/203.0.113.1/")
+    assert response.content.decode().count('class="ip-provider') == 11
+
+
+def test_the_list_pages_searches_and_filters(owner_client, setup):
+    for n in range(30):
+        f.warm_ip(pool=setup, address=f"198.18.0.{n + 1}")
+
+    first = owner_client.get("/ips/").content.decode()
+    second = owner_client.get("/ips/?page=2").content.decode()
+    warming = owner_client.get("/ips/?state=warming").content.decode()
+    found = owner_client.get("/ips/?q=198.18.0.2").content.decode()
+
+    assert "1–25 of 32" in first and "26–32 of 32" in second
+    assert warming.count('<tr id="ip-') == 1 and "203.0.113.1" in warming
+    assert "198.18.0.2<" in found and "198.18.0.20<" in found and "198.18.0.3<" not in found
+
+
+def test_the_ip_page_is_an_accounts_own(outsider_client, owner_client, setup):
+    assert outsider_client.get("/ips/203.0.113.1/").status_code == 404
+    assert owner_client.get("/ips/198.51.100.1/").status_code == 404
+    assert owner_client.get("/ips/not-an-ip/").status_code == 404
 
 
 # --- admin ------------------------------------------------------------------------------------
@@ -177,10 +221,8 @@ def test_the_ip_page_shows_readiness_and_the_provider_table(operator_client, set
     body = operator_client.get(f"/admin/ips/dedicatedip/{ip.pk}/change/").content.decode()
 
     assert "Warm-up by provider" in body
-    assert (
-        "<td>Google (Gmail, Workspace)</td><td>Warming up</td><td>1</td><td>0%</td><td>40</td>"
-        in body
-    )
+    assert "<td>Google (Gmail, Workspace)</td><td>Warming up</td><td>stage 1 of " in body
+    assert "<td>40</td>" in body
     assert "PTR: mta1.acme.example" in body
 
 
@@ -341,9 +383,9 @@ def test_members_see_why_the_last_decision_was_taken(owner_client, operator, set
         ip=ip, actor=operator, reason="Customer asked to stop during a migration", provider="google"
     )
 
-    body = owner_client.get("/ips/").content.decode()
+    body = owner_client.get("/ips/203.0.113.1/").content.decode()
 
-    assert "Last decision" in body
+    assert "State and latest decision" in body and "Latest: 23 Nov · paused" in body
     assert "Customer asked to stop during a migration" in body
 
 
@@ -352,7 +394,7 @@ def test_an_owner_switches_automatic_warm_up_on_the_page_and_a_member_cannot(
 ):
     page = owner_client.get("/ips/").content.decode()
     assert "Switch automatic warm-up off" in page
-    assert "Warm-up 0%" in page
+    assert "203.0.113.1: warm-up 0%" in page
 
     refused = member_client.post("/ips/warm-up-settings/", {"enabled": "0"})
     done = owner_client.post("/ips/warm-up-settings/", {"enabled": "0"}, follow=True)
@@ -362,3 +404,85 @@ def test_an_owner_switches_automatic_warm_up_on_the_page_and_a_member_cannot(
     assert "Automatic warm-up is off" in body
     assert "Switch automatic warm-up on" in body
     assert "Switch automatic warm-up" not in member_client.get("/ips/").content.decode()
+
+
+# --- telling the truth about checks and decisions ------------------------------------------------
+
+
+def test_checks_an_operator_accepted_unchecked_are_not_shown_as_passed(owner_client, account):
+    ip = f.new_ip(pool=f.pool(account=account), address="203.0.113.9")
+    services.ip_readiness_override(ip=ip, actor=None, reason="Documentation address, no rDNS")
+
+    page = owner_client.get("/ips/203.0.113.9/").content.decode()
+    listing = owner_client.get("/ips/").content.decode()
+
+    assert "Checks: accepted by an operator" in page and "Checks: passed" not in page
+    assert page.count("Not checked · accepted by an operator") == 5  # PTR, FCrDNS, 3 zones
+    assert 'badge-ok">Passed' not in page
+    assert "0 of 5 checks passed; an operator accepted the others." in page
+    assert "Checks: accepted by an operator" in listing
+
+
+def test_a_warm_ip_never_checked_says_so(owner_client, account):
+    f.warm_ip(pool=f.pool(account=account), address="203.0.113.8")
+
+    page = owner_client.get("/ips/203.0.113.8/").content.decode()
+
+    assert "Checks: not run yet" in page
+    assert "it was added as already warm, so it is routed meanwhile" in page
+
+
+def test_shared_ips_are_checked_by_the_scheduled_job_too(db, dns_server):
+    shared = services.ip_create(pool=f.shared_pool(), address="192.0.2.77", warm=True)
+    dns_server.add(dns.reverse_name("192.0.2.77"), "PTR", "mta.shared.example")
+    dns_server.add("mta.shared.example", "A", "192.0.2.77")
+
+    services.ips_check_due()
+
+    shared.refresh_from_db()
+    assert (shared.state, shared.readiness) == ("warm", "passed")
+    assert set(IpCheck.objects.filter(ip=shared).values_list("status", flat=True)) == {"pass"}
+
+
+def test_a_holding_decision_does_not_hide_the_back_off_that_caused_the_state(
+    owner_client, owner_api, setup, operator
+):
+    ip = DedicatedIp.objects.get(address="203.0.113.1")
+    warmup = IpWarmup.objects.get(ip=ip, provider__slug="yahoo")
+    common = dict(warmup=warmup, daily=True, from_stage=2, to_stage=2, from_cap=50, to_cap=25)
+    IpWarmupDecision.objects.create(
+        **common,
+        day=date(2026, 11, 21),
+        kind="backoff",
+        from_state="warming",
+        to_state="backoff",
+        reason="250 throttling replies on 1,000 routed: backing off",
+        created_at=NOW - timedelta(days=2),
+    )
+    IpWarmupDecision.objects.create(
+        **common,
+        day=date(2026, 11, 22),
+        kind="hold",
+        from_state="backoff",
+        to_state="backoff",
+        reason="a quiet day: holding",
+        created_at=NOW - timedelta(days=1),
+    )
+    IpWarmup.objects.filter(pk=warmup.pk).update(state="backoff", daily_cap=25)
+
+    page = owner_client.get("/ips/203.0.113.1/").content.decode()
+    rows = {r["provider"]: r for r in owner_api.get("/api/v1/ips/203.0.113.1/warmup/").json()}
+
+    assert "Since 21 Nov: backed off" in page and "250 throttling replies" in page
+    assert "Latest: 22 Nov · held" in page and "a quiet day: holding" in page
+    assert rows["yahoo"]["cause_decision"]["kind"] == "backoff"
+    assert rows["yahoo"]["last_decision"]["kind"] == "hold"
+    assert rows["google"]["cause_decision"] is None
+
+
+def test_caps_show_thousands_separators(owner_client, account):
+    f.warming_ip(pool=f.pool(account=account), address="203.0.113.5", caps={"google": 14758})
+
+    page = owner_client.get("/ips/203.0.113.5/").content.decode()
+
+    assert '<td class="num">14,758</td>' in page

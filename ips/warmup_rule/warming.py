@@ -248,7 +248,9 @@ def hold(d: Day) -> Decision:
     if not d.full:
         why = f"growing needs {100 * ADVANCE_SHARE:.0f}% of the cap routed"
     else:
-        why = f"stage {pair.stage} asks for {needed} sending days (this was day {stage_days})"
+        why = (
+            f"stage {pair.stage} asks for {needed} sending days (this was day {stage_days} of them)"
+        )
     return d.decision(
         Kind.HOLD, after, f"{d.summary}: a sending day, but {why}; {stage_change(pair, after)}."
     )

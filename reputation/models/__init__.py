@@ -3,6 +3,7 @@
 - snapshots.py     — daily snapshots per (domain or IP, provider, day), the job's day ledger
 - feeds.py         — feed connections, Postmaster Tools and SNDS data
 - notifications.py — events, preferences, webhook endpoints and deliveries, scan cursors
+- fleet.py         — the admin's fleet view (a proxy model)
 """
 
 from reputation.models.feeds import (
@@ -12,6 +13,7 @@ from reputation.models.feeds import (
     SndsBlockedRange,
     SndsIpDay,
 )
+from reputation.models.fleet import WarmupFleet
 from reputation.models.notifications import (
     DEFAULT_KINDS,
     Kind,
@@ -47,6 +49,7 @@ __all__ = [
     "SnapshotDay",
     "SndsBlockedRange",
     "SndsIpDay",
+    "WarmupFleet",
     "WebhookDelivery",
     "WebhookEndpoint",
 ]

@@ -153,7 +153,8 @@ class PostmasterDomainDay(TenantModel):
         indexes = [models.Index(fields=["day"], name="postmasterday_day_idx")]
 
     def __str__(self) -> str:
-        return f"{self.domain_id} {self.day}"
+        """Reads the Postmaster domain."""
+        return f"{self.domain} on {self.day}"
 
 
 class SndsIpDay(TenantModel):

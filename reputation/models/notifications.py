@@ -191,7 +191,7 @@ class WebhookDelivery(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} → {self.endpoint_id} ({self.status})"
+        return f"{self.kind} → {self.endpoint} ({self.status})"
 
 
 class NotificationCursor(models.Model):

@@ -111,7 +111,8 @@ class DomainSnapshot(Snapshot):
         ]
 
     def __str__(self) -> str:
-        return f"{self.domain_id} {self.provider_id} {self.day}: {self.reputation}"
+        """Reads the domain and the provider (select_related them in lists)."""
+        return f"{self.domain} at {self.provider}, {self.day}: {self.get_reputation_display()}"
 
     @property
     def placed(self) -> int:
@@ -154,7 +155,8 @@ class IpSnapshot(Snapshot):
         ]
 
     def __str__(self) -> str:
-        return f"{self.ip_id} {self.provider_id} {self.day}: {self.reputation}"
+        """Reads the IP and the provider (select_related them in lists)."""
+        return f"{self.ip} at {self.provider}, {self.day}: {self.get_reputation_display()}"
 
 
 class SnapshotDay(models.Model):

@@ -63,3 +63,17 @@ def test_every_job_points_at_an_importable_task():
         module, _, func = job.func.rpartition(".")
         assert callable(getattr(import_module(module), func)), job.func
         assert (job.every_minutes is None) != (job.daily_at is None), job.name
+
+
+def test_the_sandbox_sends_and_sweeps_every_minute(db, settings):
+    settings.WARMUP_SANDBOX = True
+
+    call_command("sync_schedules")
+
+    minutes = dict(Schedule.objects.values_list("name", "minutes"))
+    assert minutes["warmup: domain warm-up: send due messages"] == 1
+    assert minutes["warmup: domain warm-up: sweep seed mailboxes"] == 1
+    assert minutes["warmup: reputation: daily snapshots"] == 2
+    settings.WARMUP_SANDBOX = False
+    call_command("sync_schedules")
+    assert Schedule.objects.get(name="warmup: domain warm-up: sweep seed mailboxes").minutes == 10

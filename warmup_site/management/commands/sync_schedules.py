@@ -1,5 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -26,7 +27,7 @@ def _wanted(job: Job, now: datetime) -> dict:
     return {
         "func": job.func,
         "schedule_type": Schedule.MINUTES,
-        "minutes": job.every_minutes,
+        "minutes": job.minutes(sandbox=settings.WARMUP_SANDBOX),
         "repeats": -1,
         "next_run": now + timedelta(minutes=1),
     }
