@@ -1,4 +1,5 @@
-"""Reads of pools, IPs and per-provider warm-up state, one queryset per output shape."""
+"""The per-provider warm-up rows pages and the API show: today's cap and use, the last
+decision and the one that caused the state, the warm-up percentage and the finish estimate."""
 
 from __future__ import annotations
 
@@ -6,15 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import (
-    Count,
     F,
     FilteredRelation,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
-    Sum,
 )
 from django.utils import timezone
 
@@ -22,112 +20,45 @@ from ips import warmup_rule
 from ips.models import (
     ROUTABLE_IP_STATES,
     ROUTING_PHASE,
-    AccountIpSettings,
     DedicatedIp,
-    DeliveryEvent,
-    IpCheck,
-    IpPool,
     IpWarmup,
     IpWarmupDay,
     IpWarmupDecision,
-    WarmupProfile,
     utc_day,
 )
-from ips.types import WARM_STATES
 from ips.warmup_rule.estimate import PACE_WINDOW_DAYS, RecentDay, warmup_estimate
-from providers.models import OTHER, MailboxProvider
 
 DEFAULT_PROFILE = warmup_rule.DEFAULT_PROFILE
 
 
-def profiles_by_provider() -> dict[int, WarmupProfile]:
-    """Every provider's warm-up profile, keyed by provider id (one query for profiles, one for
-    providers). A provider without its own profile uses the `other` provider's, else defaults."""
-    profiles = {p.provider_id: p for p in WarmupProfile.objects.select_related("provider")}
-    fallback = next((p for p in profiles.values() if p.provider.slug == OTHER), None)
-    result = {}
-    for provider in MailboxProvider.objects.all():
-        profile = profiles.get(provider.pk)
-        if profile is None:
-            if fallback is not None:
-                values = {field: getattr(fallback, field) for field in DEFAULT_PROFILE}
-            else:
-                values = DEFAULT_PROFILE
-            profile = WarmupProfile(provider=provider, **values)
-        result[provider.pk] = profile
-    return result
-
-
-def auto_warmup_enabled(*, account_id: int | None) -> bool:
-    """Does this account warm up its new IPs automatically (on unless it switched it off;
-    shared pools always do)."""
-    if account_id is None:
-        return True
-    found = AccountIpSettings.objects.filter(account_id=account_id).values_list(
-        "auto_warmup_enabled", flat=True
-    )
-    return next(iter(found), True)
-
-
-def ip_pool_list() -> QuerySet[IpPool]:
-    return IpPool.objects.select_related("account", "overflow_pool").order_by("name", "pk")
-
-
-def dedicated_ip_list() -> QuerySet[DedicatedIp]:
-    """IPs with their pool, account and readiness checks (2 queries for any number of IPs)."""
-    return (
-        DedicatedIp.objects.select_related("pool__account")
-        .prefetch_related(Prefetch("checks", queryset=IpCheck.objects.order_by("kind", "name")))
-        .order_by("address")
-    )
-
-
-def account_sending_ips(*, account) -> list[str]:
-    """The account's dedicated IPs that send or will send (not retired): for its SPF record."""
-    return list(
-        DedicatedIp.objects.for_account(account)
-        .exclude(state=DedicatedIp.State.RETIRED)
-        .order_by("address")
-        .values_list("address", flat=True)
-    )
-
-
-def sender_domain_outcomes(
-    *, account_id: int, sender_domain: str, start: datetime, end: datetime
-) -> dict[int, dict[str, int]]:
-    """What the sending pipeline reported for one account's mail from `sender_domain` in
-    [start, end), per provider id: attempts (delivered, deferred and bounced events), delivered,
-    complaints, blocked (blocked or blocklisted replies) and throttled. One query, grouped by
-    the database; read through the (account, timestamp) index."""
-    totals: dict[int, dict[str, int]] = {}
-    rows = (
-        DeliveryEvent.objects.filter(
-            account_id=account_id,
-            sender_domain=sender_domain,
-            timestamp__gte=start,
-            timestamp__lt=end,
-            provider__isnull=False,
-        )
-        .values_list("provider_id", "type", "category")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for provider_id, kind, category, n in rows:
-        counts = totals.setdefault(
-            provider_id,
-            dict.fromkeys(("attempts", "delivered", "complaints", "blocked", "throttled"), 0),
-        )
-        if kind == DeliveryEvent.Type.COMPLAINT:
-            counts["complaints"] += n
-            continue
-        counts["attempts"] += n
-        if kind == DeliveryEvent.Type.DELIVERED:
-            counts["delivered"] += n
-        if category in ("blocked", "blocklisted"):
-            counts["blocked"] += n
-        elif category == "throttled":
-            counts["throttled"] += n
-    return totals
+_ROW_FIELDS = (
+    "id",
+    "ip_id",
+    "provider__slug",
+    "provider__name",
+    "state",
+    "stage",
+    "daily_cap",
+    "sending_days",
+    "suspended_until",
+    "suspension_reason",
+    "today__cap",
+    "today__routed",
+    "provider__warmup_profile__pacing_hours",
+    "provider__warmup_profile__floor",
+    "provider__warmup_profile__start_cap",
+    "provider__warmup_profile__growth",
+    "provider__warmup_profile__target_cap",
+    "provider__warmup_profile__min_days",
+    "provider__warmup_profile__warm_after_days",
+    "ip__state",
+    "ip__readiness",
+    "started_on",
+    "stage_days",
+    "target_days",
+    "last_decision_id",
+    "cause_decision_id",
+)
 
 
 @dataclass(frozen=True)
@@ -170,37 +101,6 @@ def _last_decision(decision: IpWarmupDecision | None) -> dict | None:
         "label": decision.get_kind_display(),
         "to_state": decision.to_state,
     }
-
-
-# The columns ip_warmup_rows reads.
-_ROW_FIELDS = (
-    "id",
-    "ip_id",
-    "provider__slug",
-    "provider__name",
-    "state",
-    "stage",
-    "daily_cap",
-    "sending_days",
-    "suspended_until",
-    "suspension_reason",
-    "today__cap",
-    "today__routed",
-    "provider__warmup_profile__pacing_hours",
-    "provider__warmup_profile__floor",
-    "provider__warmup_profile__start_cap",
-    "provider__warmup_profile__growth",
-    "provider__warmup_profile__target_cap",
-    "provider__warmup_profile__min_days",
-    "provider__warmup_profile__warm_after_days",
-    "ip__state",
-    "ip__readiness",
-    "started_on",
-    "stage_days",
-    "target_days",
-    "last_decision_id",
-    "cause_decision_id",
-)
 
 
 def _today(r: dict, *, now: datetime, hour: int) -> tuple[int, int]:
@@ -386,91 +286,3 @@ def ip_warmup_decision_list(*, ip_id: int, limit: int = 100) -> QuerySet[IpWarmu
         .select_related("warmup__provider", "actor")
         .order_by("-created_at", "-pk")[:limit]
     )
-
-
-@dataclass(frozen=True)
-class FloorLine:
-    """Can an account's volume keep its warm IPs at one provider over the floor?"""
-
-    account_id: int
-    account_name: str
-    provider: str
-    provider_name: str
-    floor: int
-    warm_ips: int
-    daily_volume: int  # routed a day through the account's IPs there, last FLOOR_DAYS days
-    supported: int  # how many IPs that volume keeps at the floor
-
-    @property
-    def shortfall(self) -> int:
-        return max(self.warm_ips - self.supported, 0)
-
-    @property
-    def sentence(self) -> str:
-        if not self.shortfall:
-            return (
-                f"{self.daily_volume:,} a day to {self.provider_name} keeps all {self.warm_ips} "
-                f"warm IPs over the floor of {self.floor:,}."
-            )
-        return (
-            f"{self.daily_volume:,} a day to {self.provider_name} keeps {self.supported} of "
-            f"{self.warm_ips} warm IPs at the floor of {self.floor:,} a day: {self.shortfall} "
-            "will cool down there — send more through them, or use fewer IPs."
-        )
-
-
-# The floor report looks at this many days before today.
-FLOOR_DAYS = 7
-
-
-def floor_report(*, account=None, today: date | None = None) -> list[FloorLine]:
-    """Per account (one, or every one) and provider with warm dedicated IPs: the recent daily
-    volume through them and how many IPs it keeps at the provider's floor (two queries)."""
-    today = today or utc_day(timezone.now())
-    pairs = IpWarmup.objects.filter(state__in=WARM_STATES, ip__pool__account__isnull=False)
-    days = IpWarmupDay.objects.filter(
-        warmup__ip__pool__account__isnull=False,
-        day__gte=today - timedelta(days=FLOOR_DAYS),
-        day__lt=today,
-    )
-    if account is not None:
-        pairs = pairs.filter(ip__pool__account=account)
-        days = days.filter(warmup__ip__pool__account=account)
-    volumes = {
-        (row["warmup__ip__pool__account_id"], row["warmup__provider_id"]): row["total"] or 0
-        for row in days.values("warmup__ip__pool__account_id", "warmup__provider_id").annotate(
-            total=Sum("routed")
-        )
-    }
-    lines = []
-    for row in (
-        pairs.values(
-            "ip__pool__account_id",
-            "ip__pool__account__name",
-            "provider_id",
-            "provider__slug",
-            "provider__name",
-            "provider__warmup_profile__floor",
-            "provider__position",
-        )
-        .annotate(warm_ips=Count("id"))
-        .order_by("ip__pool__account__name", "provider__position")
-    ):
-        floor = row["provider__warmup_profile__floor"] or DEFAULT_PROFILE["floor"]
-        total = volumes.get((row["ip__pool__account_id"], row["provider_id"]), 0)
-        if not total:
-            continue  # no mail to that provider: nothing to keep warm there
-        daily = total // FLOOR_DAYS
-        lines.append(
-            FloorLine(
-                account_id=row["ip__pool__account_id"],
-                account_name=row["ip__pool__account__name"],
-                provider=row["provider__slug"],
-                provider_name=row["provider__name"],
-                floor=floor,
-                warm_ips=row["warm_ips"],
-                daily_volume=daily,
-                supported=min(daily // max(floor, 1), row["warm_ips"]),
-            )
-        )
-    return lines
