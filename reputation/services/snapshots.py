@@ -9,7 +9,7 @@
 2. read the day's figures from the other apps (reputation/sources.py) and the feeds' tables —
    one query per source, whatever the number of subjects;
 3. for every subject × provider, sum the verdict's window (the day plus the stored snapshots of
-   the days before it), call the pure rule (reputation/verdict.py) and build the row;
+   the days before it), call the pure rule (reputation/verdict/) and build the row;
 4. write each table with one upsert (reputation/services/sql.py) — idempotent per (subject,
    provider, day);
 5. once the day is over (plus WARMUP_REPUTATION_FINALIZE_MINUTES), mark it final and record a
