@@ -15,7 +15,6 @@ from warmup_site.hostnames import normalise_domain, to_unicode
 
 logger = logging.getLogger(__name__)
 
-Kind = DomainRecord.Kind
 
 
 # --- creating and deleting ------------------------------------------------------------------------
