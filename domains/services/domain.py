@@ -16,7 +16,6 @@ from warmup_site.hostnames import normalise_domain, to_unicode
 logger = logging.getLogger(__name__)
 
 
-
 # --- creating and deleting ------------------------------------------------------------------------
 
 
