@@ -30,6 +30,8 @@ from ips.warmup_rule.estimate import PACE_WINDOW_DAYS, RecentDay, warmup_estimat
 
 DEFAULT_PROFILE = warmup_rule.DEFAULT_PROFILE
 
+# State labels for the rows (lazy translations stay lazy).
+_STATES = dict(IpWarmup.State.choices)
 
 _ROW_FIELDS = (
     "id",
@@ -230,52 +232,64 @@ def ip_warmup_rows(
         if decision_ids
         else {}
     )
-    states = dict(IpWarmup.State.choices)
     result: dict[int, list[WarmupRow]] = {ip_id: [] for ip_id in ip_ids}
     caps: dict[str, list[int]] = {}
     for r in rows:
-        cap, remaining = _today(r, now=now, hour=hour)
         slug = r["provider__slug"]
         if slug not in caps:
             caps[slug] = _stage_caps(r)
-        until = r["suspended_until"]
-        percentage = warmup_rule.warmup_percentage(
-            state=r["state"], daily_cap=r["daily_cap"], caps=caps[slug]
-        )
-        estimate = (
-            _estimate(
-                r, caps=caps[slug], percent=percentage, recent=recent.get(r["id"], []), today=today
-            )
-            if with_estimates
-            else None
-        )
-        cause_id = r["cause_decision_id"]
         result.setdefault(r["ip_id"], []).append(
-            WarmupRow(
-                ip_id=r["ip_id"],
-                provider=r["provider__slug"],
-                provider_name=r["provider__name"],
-                state=r["state"],
-                state_display=states.get(r["state"], r["state"]),
-                stage=r["stage"],
-                daily_cap=cap,
-                used_today=r["today__routed"] or 0,
-                remaining_now=remaining,
-                sending_days=r["sending_days"],
-                suspended_until=until,
-                suspension_reason=r["suspension_reason"],
-                suspended=until is not None and until > now,
-                warmup_percentage=percentage,
-                last_decision=_last_decision(decisions.get(r["last_decision_id"])),
-                cause_decision=_last_decision(decisions.get(cause_id))
-                if cause_id and cause_id != r["last_decision_id"]
-                else None,
-                progress=estimate.as_json() if estimate else None,
-                estimated_finish=estimate.estimated_finish if estimate else None,
-                stages=len(caps[slug]),
+            _warmup_row(
+                r,
+                now=now,
+                hour=hour,
+                caps=caps[slug],
+                decisions=decisions,
+                recent=recent.get(r["id"], []) if with_estimates else None,
             )
         )
     return result
+
+
+def _warmup_row(
+    r: dict, *, now: datetime, hour: int, caps: list[int], decisions: dict, recent: list | None
+) -> WarmupRow:
+    """One provider's row of `ip_warmup_rows` from its values() dict; `recent` is None when the
+    caller did not ask for estimates."""
+    cap, remaining = _today(r, now=now, hour=hour)
+    until = r["suspended_until"]
+    percentage = warmup_rule.warmup_percentage(
+        state=r["state"], daily_cap=r["daily_cap"], caps=caps
+    )
+    estimate = (
+        _estimate(r, caps=caps, percent=percentage, recent=recent, today=utc_day(now))
+        if recent is not None
+        else None
+    )
+    cause_id = r["cause_decision_id"]
+    return WarmupRow(
+        ip_id=r["ip_id"],
+        provider=r["provider__slug"],
+        provider_name=r["provider__name"],
+        state=r["state"],
+        state_display=_STATES.get(r["state"], r["state"]),
+        stage=r["stage"],
+        daily_cap=cap,
+        used_today=r["today__routed"] or 0,
+        remaining_now=remaining,
+        sending_days=r["sending_days"],
+        suspended_until=until,
+        suspension_reason=r["suspension_reason"],
+        suspended=until is not None and until > now,
+        warmup_percentage=percentage,
+        last_decision=_last_decision(decisions.get(r["last_decision_id"])),
+        cause_decision=_last_decision(decisions.get(cause_id))
+        if cause_id and cause_id != r["last_decision_id"]
+        else None,
+        progress=estimate.as_json() if estimate else None,
+        estimated_finish=estimate.estimated_finish if estimate else None,
+        stages=len(caps),
+    )
 
 
 def ip_warmup_decision_list(*, ip_id: int, limit: int = 100) -> QuerySet[IpWarmupDecision]:
