@@ -71,8 +71,9 @@ def _statement(kind: str, _vendor: str) -> tuple[str, list[tuple]]:
 def _fetch(kind: str, key_hash: str):
     sql, shapes = _statement(kind, connection.vendor)
     with connection.cursor() as cursor:
-        db.execute(cursor, sql, {"key_hash": key_hash}, name=f"warmup_credential_{kind}")
-        row = cursor.fetchone()
+        row = db.execute(
+            cursor, sql, {"key_hash": key_hash}, name=f"warmup_credential_{kind}"
+        ).fetchone()
     if row is None:
         return None
     instances, position = [], 0

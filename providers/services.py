@@ -142,7 +142,7 @@ def _cached_rows(domains: list[str], now: datetime) -> list[tuple[str, str, list
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             params["domains"] = domains
-            db.execute(
+            result = db.execute(
                 cursor, select + "= ANY(%(domains)s)", params, name="warmup_recipient_domains_2"
             )
         else:
@@ -151,7 +151,8 @@ def _cached_rows(domains: list[str], now: datetime) -> list[tuple[str, str, list
                 params[f"d{index}"] = domain
                 names.append(f"%(d{index})s")
             cursor.execute(select + f"IN ({', '.join(names)})", params)
-        rows = cursor.fetchall()
+            result = cursor
+        rows = result.fetchall()
     # mx_hosts is JSON: text from the driver, decoded here as JSONField would; expires_at as
     # the ORM would convert it (SQLite returns text).
     field = RecipientDomain._meta.get_field("expires_at")

@@ -127,16 +127,16 @@ class Config:
 
 
 def _read(cursor, *, account_id: int | None, today: date, now: datetime) -> Config:
-    db.execute(
+    rows = db.execute(
         cursor,
         statements()["read"],
         {"account": account_id, "today": today},
         name="warmup_route_read",
-    )
+    ).fetchall()
     pools: dict[int, PoolRef] = {}
     candidates: dict[tuple[int, str, str], list[Candidate]] = {}
     default = warmup_rule.DEFAULT_PROFILE
-    for r in cursor.fetchall():
+    for r in rows:
         if r[0] not in pools:
             pools[r[0]] = PoolRef(
                 id=r[0], name=r[1], account_id=r[2], is_default=bool(r[3]), overflow_pool_id=r[4]
@@ -196,8 +196,9 @@ def _sender(cursor, account_id: int | None, sender_domain: str) -> tuple[bool, i
     params: dict = {"account": account_id}
     for index in range(SENDER_SLOTS):
         params[f"d{index}"] = names[min(index, len(names) - 1)]  # padded with a repeat
-    db.execute(cursor, statements()["sender"], params, name="warmup_route_pin")
-    pools = dict(cursor.fetchall())
+    pools = dict(
+        db.execute(cursor, statements()["sender"], params, name="warmup_route_pin").fetchall()
+    )
     if not pools:
         return False, None
     return True, next(pools[name] for name in names if name in pools)
@@ -255,11 +256,11 @@ def _claim(cursor, c: Candidate, want: int, *, today: date, hour: int, now: date
         "pool": c.pool_id,
     }
     if c.uncapped:
-        db.execute(cursor, statements()["count"], params, name="warmup_route_count")
+        result = db.execute(cursor, statements()["count"], params, name="warmup_route_count")
     else:
         params["num"], params["den"] = c.pace(hour)
-        db.execute(cursor, statements()["claim"], params, name="warmup_route_claim")
-    row = cursor.fetchone()
+        result = db.execute(cursor, statements()["claim"], params, name="warmup_route_claim")
+    row = result.fetchone()
     granted = row[0] if row else 0
     c.routed += granted
     if granted < want:
