@@ -5,8 +5,8 @@ with routing running during the run.
     .venv/bin/python bench/controller.py [--scales 10000,100000] [--providers 10] [--chunk N]
 
 Uses the PostgreSQL database named by BENCH_DATABASE_URL (default postgres://postgres@
-127.0.0.1:5432/wt_controller_bench; create it with
-`createdb -h 127.0.0.1 -U postgres wt_controller_bench`) and EMPTIES ITS IP AND EVENT TABLES.
+127.0.0.1:5432/wt_controller_bench; created when missing)
+and EMPTIES ITS IP AND EVENT TABLES.
 
 For each scale it builds accounts of 5 warming IPs each (one pool per account), each IP with a
 warm-up per provider at stages spread over the profile, and a day of counters for yesterday that

@@ -4,7 +4,7 @@
     .venv/bin/python bench/events.py [--batches 200] [--clients 4] [--workers 4]
 
 Uses the PostgreSQL database named by BENCH_DATABASE_URL (default postgres://postgres@
-127.0.0.1:5432/wt_ips_bench; create it with `createdb -h 127.0.0.1 -U postgres wt_ips_bench`)
+127.0.0.1:5432/wt_ips_bench; created when missing)
 and EMPTIES ITS EVENT AND IP TABLES. Serves the app with gunicorn on a free port
 in 18000-18099 (DEBUG=false, fresh SECRET_KEY and encryption key) and posts pre-built batches
 from CLIENTS processes over keep-alive connections: every batch holds 1,000 events (delivered,

@@ -12,8 +12,8 @@
     .venv/bin/python bench/pages.py [--runs 15]
 
 Uses the PostgreSQL database named by BENCH_DATABASE_URL (default postgres://postgres@
-127.0.0.1:5432/wt_pages_bench; create it with `createdb -h 127.0.0.1 -U postgres
-wt_pages_bench`) and EMPTIES ITS DOMAIN, IP AND REPUTATION TABLES.
+127.0.0.1:5432/wt_pages_bench; created when missing)
+and EMPTIES ITS DOMAIN, IP AND REPUTATION TABLES.
 
 Server time is the in-process test client's (middleware, session, view, templates), production
 settings. Goals (issue 14): lists under 100 ms; the domain and IP pages ≤ 150 ms with a

@@ -5,8 +5,8 @@ reputation API over 400 days, on PostgreSQL.
     .venv/bin/python bench/reputation.py [--domains 10000] [--ips 10000]
 
 Uses the PostgreSQL database named by BENCH_DATABASE_URL (default postgres://postgres@
-127.0.0.1:5432/wt_reputation_bench; create it with
-`createdb -h 127.0.0.1 -U postgres wt_reputation_bench`) and EMPTIES ITS DOMAIN, IP, EVENT AND
+127.0.0.1:5432/wt_reputation_bench; created when missing)
+and EMPTIES ITS DOMAIN, IP, EVENT AND
 REPUTATION TABLES.
 
 It builds the subjects (domains spread over 100 accounts, dedicated IPs with a warm-up per

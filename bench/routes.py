@@ -4,7 +4,7 @@
     .venv/bin/python bench/routes.py [--duration 10] [--rounds 5] [--workers 4] [--connections 8]
 
 Uses the PostgreSQL database named by BENCH_DATABASE_URL (default postgres://postgres@
-127.0.0.1:5432/wt_ips_bench; create it with `createdb -h 127.0.0.1 -U postgres wt_ips_bench`)
+127.0.0.1:5432/wt_ips_bench; created when missing)
 and EMPTIES ITS IP AND EVENT TABLES. Serves the app with gunicorn on a free port in
 18000-18099 with DEBUG=false, a fresh SECRET_KEY and encryption key, and loads it with wrk
 (Debian package `wrk`) from a second process.

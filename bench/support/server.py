@@ -40,19 +40,45 @@ def configure_environment() -> dict[str, str]:
 
 
 def require_database() -> None:
-    """Stop with the command that creates the bench database when it is missing."""
+    """Connect to the bench database; a missing scratch database of the scripts' own
+    (`wt_…_bench`, the defaults) is created, anything else stops with the command to run."""
     from django.db import OperationalError, connection
 
     try:
         connection.ensure_connection()
     except OperationalError as exc:
-        sys.exit(
-            f"cannot use the bench database ({exc}).\nCreate it with "
-            "`createdb -h 127.0.0.1 -U postgres wt_ips_bench`, or point BENCH_DATABASE_URL at "
-            "a scratch PostgreSQL database."
-        )
+        name = connection.settings_dict["NAME"]
+        if not (_is_scratch(name) and "does not exist" in str(exc) and _create(name)):
+            sys.exit(
+                f"cannot use the bench database ({exc}).\nCreate it with "
+                f"`createdb -h {connection.settings_dict['HOST'] or '127.0.0.1'} -U "
+                f"{connection.settings_dict['USER'] or 'postgres'} {name}`, or point "
+                "BENCH_DATABASE_URL at a scratch PostgreSQL database."
+            )
+        connection.ensure_connection()
     if connection.vendor != "postgresql":
         sys.exit("BENCH_DATABASE_URL must name a PostgreSQL database.")
+
+
+def _is_scratch(name: str) -> bool:
+    return name.startswith("wt_") and name.endswith("_bench")
+
+
+def _create(name: str) -> bool:
+    """CREATE DATABASE through the server's maintenance database; False if that fails."""
+    import psycopg
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    params["dbname"] = "postgres"
+    try:
+        with psycopg.connect(**params, autocommit=True) as maintenance:
+            maintenance.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        print(f"could not create the bench database {name}: {exc}", file=sys.stderr)
+        return False
+    print(f"created the scratch database {name}", file=sys.stderr)
+    return True
 
 
 def free_port(start: int = 18000, end: int = 18099) -> int:
