@@ -68,7 +68,9 @@ tour: install-dev axe
 	WARMUP_TOUR_DIR=docs/tour $(PY) -m pytest -q reputation/tests/test_browser.py
 
 bench: install-dev
-	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	@# Every script of bench/ that runs as a program (efficacy_models.py is a module of models).
+	@for script in bench/*.py; do grep -q "__main__" $$script || continue; \
+	  echo "== $$script"; $(PY) $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

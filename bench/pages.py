@@ -123,8 +123,9 @@ def build_account() -> tuple[Account, Domain, DedicatedIp]:
             [account.pk],
         )
         cursor.execute(
-            f"INSERT INTO {q(DomainWarmup)} (domain_id, enabled, state, changed_by) "
-            f"SELECT id, true, 'warming', 'bench' FROM {q(Domain)} "
+            f"INSERT INTO {q(DomainWarmup)} (domain_id, enabled, state, changed_by, "
+            "keep_warm) "
+            f"SELECT id, true, 'warming', 'bench', true FROM {q(Domain)} "
             "WHERE account_id = %s AND status = 'verified' AND id %% 2 = 0",
             [account.pk],
         )
@@ -137,8 +138,8 @@ def build_account() -> tuple[Account, Domain, DedicatedIp]:
         )
         cursor.execute(
             f"INSERT INTO {q(DomainWarmupDay)} (plan_id, date, day, volume, decision, reason, "
-            "sent, inbox, spam, missing) "
-            f"SELECT id, %s::date - g, 4 - g, 18, 'advance', '', 18, 14, 3, 1 "
+            "sent, inbox, spam, missing, engaged) "
+            f"SELECT id, %s::date - g, 4 - g, 18, 'advance', '', 18, 14, 3, 1, 12 "
             f"FROM {q(DomainWarmupPlan)} CROSS JOIN generate_series(0, 3) g",
             [TODAY.isoformat()],
         )

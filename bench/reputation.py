@@ -170,8 +170,9 @@ def build(domains: int, ips: int) -> None:
             [google_id, f"{day}T12:00:00+00:00"],
         )
         cursor.execute(
-            f"INSERT INTO {q(DomainWarmup)} (domain_id, enabled, state, changed_by) "
-            f"SELECT id, true, 'warming', 'bench' FROM {q(Domain)}"
+            f"INSERT INTO {q(DomainWarmup)} (domain_id, enabled, state, changed_by, "
+            "keep_warm) "
+            f"SELECT id, true, 'warming', 'bench', true FROM {q(Domain)}"
         )
         cursor.execute(
             f"INSERT INTO {q(DomainWarmupPlan)} (warmup_id, provider_id, started_on, day, step, "
@@ -182,8 +183,8 @@ def build(domains: int, ips: int) -> None:
         )
         cursor.execute(
             f"INSERT INTO {q(DomainWarmupDay)} (plan_id, date, day, volume, decision, reason, "
-            "sent, inbox, spam, missing) "
-            f"SELECT id, %s, 5, 25, 'advance', '', 25, 22 - (id %% 5), 3, id %% 5 "
+            "sent, inbox, spam, missing, engaged) "
+            f"SELECT id, %s, 5, 25, 'advance', '', 25, 22 - (id %% 5), 3, id %% 5, 20 - (id %% 5) "
             f"FROM {q(DomainWarmupPlan)}",
             [day],
         )
