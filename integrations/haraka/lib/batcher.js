@@ -17,7 +17,7 @@ class RoutesBatcher {
      *   (Api.routes with the timeout bound in); its routes come back in the recipients' order
      * @param {number} [o.concurrency] requests in flight at most
      */
-    constructor({ fetch, concurrency = 2 }) {
+    constructor({ fetch, concurrency = 1 }) {
         this.fetch = fetch
         this.concurrency = concurrency
         this.waiting = []

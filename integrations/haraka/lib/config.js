@@ -92,7 +92,7 @@ function parse(ini, baseDir) {
         url,
         token,
         routesTimeoutMs: number('api', 'routes_timeout', api.routes_timeout, 2, { min: 0.05 }) * 1000,
-        routesConcurrency: number('api', 'routes_concurrency', api.routes_concurrency, 2, { min: 1, integer: true }),
+        routesConcurrency: number('api', 'routes_concurrency', api.routes_concurrency, 1, { min: 1, integer: true }),
         eventsTimeoutMs: number('api', 'events_timeout', api.events_timeout, 10, { min: 0.05 }) * 1000,
         policy,
         retryAfterSeconds: number('routing', 'retry_after', routing.retry_after, 60, { min: 1, integer: true }),

