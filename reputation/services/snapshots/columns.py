@@ -113,3 +113,17 @@ def thresholds_by_provider() -> dict[int, Thresholds]:
 
 def day_start(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def with_offered(counts: dict) -> dict:
+    """The counters with `offered`: what the providers were offered (delivered, deferred or
+    bounced)."""
+    counts["offered"] = (
+        counts.get("delivered", 0) + counts.get("deferred", 0) + counts.get("bounced", 0)
+    )
+    return counts
+
+
+def delivery_figures(window: dict) -> dict:
+    """The verdict's delivery figures (Figures' counter fields) from a window's counters."""
+    return {name: window.get(name, 0) for name in COUNTS}

@@ -80,30 +80,60 @@ class DayBuilder(DomainRows, IpRows):
             self.stamp,
         ]
 
-    def _change(self, *, previous_rows, kind: str, subject_id, name, account_id, provider, result):
+    def _window(self, counts: dict, earlier: list, placed: int = 0) -> tuple[dict, list[int]]:
+        """The verdict's window: this day's counters plus those stored for the window's earlier
+        days; and the sums of the `placed` columns stored after the counters (the seeds'
+        placements, for domains)."""
+        window, sums = dict(counts), [0] * placed
+        for row in earlier:
+            if row[0] < self.first:
+                continue
+            values = row[2:]
+            for i, counter in enumerate(COUNTS):
+                window[counter] = window.get(counter, 0) + values[i]
+            for i in range(placed):
+                sums[i] += values[len(COUNTS) + i]
+        return window, sums
+
+    def _change(
+        self,
+        changes: list[EventRow],
+        *,
+        previous_rows,
+        kind: str,
+        subject_id,
+        name,
+        account_id,
+        provider,
+        result,
+    ) -> None:
+        """Adds the verdict change of this (subject, provider) since yesterday, if any."""
         yesterday = self.day - timedelta(days=1)
         before = next((r[1] for r in previous_rows if r[0] == yesterday), None)
         if before is None or before == result.reputation:
-            return None
+            return
         _provider_id, slug, pname = provider
         what = "domain" if kind == "domain" else "IP"
-        return EventRow(
-            key=f"verdict:{kind}:{subject_id}:{slug}:{self.day.isoformat()}",
-            account_id=account_id,
-            kind=Kind.VERDICT_CHANGED,
-            title=f"{name}: {what} reputation at {short_name(pname)} is now {result.reputation}",
-            text=f"{result.sentence} (it was {before} on {yesterday:%d %b}).",
-            data={
-                "subject": {"kind": kind, "id": subject_id, "name": name},
-                "provider": slug,
-                "day": self.day.isoformat(),
-                "reputation": result.reputation,
-                "previous": before,
-                "deliverability": result.deliverability,
-                "score": result.score,
-                "sentence": result.sentence,
-                "factors": [f.as_json() for f in result.factors],
-            },
-            occurred_at=self.now,
-            stale=self.stale,
+        provider_name = short_name(pname)
+        changes.append(
+            EventRow(
+                key=f"verdict:{kind}:{subject_id}:{slug}:{self.day.isoformat()}",
+                account_id=account_id,
+                kind=Kind.VERDICT_CHANGED,
+                title=f"{name}: {what} reputation at {provider_name} is now {result.reputation}",
+                text=f"{result.sentence} (it was {before} on {yesterday:%d %b}).",
+                data={
+                    "subject": {"kind": kind, "id": subject_id, "name": name},
+                    "provider": slug,
+                    "day": self.day.isoformat(),
+                    "reputation": result.reputation,
+                    "previous": before,
+                    "deliverability": result.deliverability,
+                    "score": result.score,
+                    "sentence": result.sentence,
+                    "factors": [f.as_json() for f in result.factors],
+                },
+                occurred_at=self.now,
+                stale=self.stale,
+            )
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 
 from ips.models import utc_day
@@ -17,8 +18,26 @@ from reputation.services.notifications import EventRow, short_name
 from reputation.services.snapshots.columns import (
     COUNTS,
     MICROSOFT,
+    delivery_figures,
+    with_offered,
 )
 from reputation.verdict import Figures
+
+
+@dataclass
+class _IpSources:
+    """What the day's IP rows are built from, keyed by (IP, provider), IP or address."""
+
+    day_rows: dict  # (IP, provider) → (cap, routed, *counters) of the day
+    current: dict  # (IP, provider) → (state, stage, daily cap, suspended until) now
+    during: dict  # (IP, provider) → (state, stage) the day's decision started from
+    suspended: set  # (IP, provider) suspended that day
+    listings: dict  # IP → DNSBL zones listing it
+    reverse: dict  # IP → {"ptr": status, "fcrdns": status}
+    snds: dict  # address → {day: SNDS figures}
+    blocked: dict  # account → addresses on SNDS's blocked list
+    previous: dict  # (IP, provider) → stored rows of the window's earlier days
+    is_today: bool
 
 
 class IpRows:
@@ -27,119 +46,119 @@ class IpRows:
     # --- IPs -------------------------------------------------------------------------------------
 
     def _ips(self, changes: list[EventRow]) -> list[list]:
-        day, now = self.day, self.now
         ips = sources.ips()
         if not ips:
             return []
-        day_rows = {(r[0], r[1]): r[2:] for r in sources.ip_days(day=day)}
-        current = {(r[0], r[1]): r[2:] for r in sources.ip_warmups()}
+        read = self._ip_sources(ips)
+        rows = []
+        for ip in ips:
+            for provider in self.providers:
+                rows.append(self._ip_row(ip, provider, read, changes))
+        return rows
+
+    def _ip_sources(self, ips: list[tuple]) -> _IpSources:
+        """Every source of the day's IP rows, read once."""
         during, suspended = self._ip_decisions()
         listings, reverse = self._ip_checks()
         snds, blocked = self._snds(ips)
-        fields = COUNTS
-        previous = self._previous(IpSnapshot, "ip_id", fields)
-        routed_counters = sources.IP_COUNTERS
-        is_today = day == utc_day(now)
+        return _IpSources(
+            day_rows={(r[0], r[1]): r[2:] for r in sources.ip_days(day=self.day)},
+            current={(r[0], r[1]): r[2:] for r in sources.ip_warmups()},
+            during=during,
+            suspended=suspended,
+            listings=listings,
+            reverse=reverse,
+            snds=snds,
+            blocked=blocked,
+            previous=self._previous(IpSnapshot, "ip_id", COUNTS),
+            is_today=self.day == utc_day(self.now),
+        )
 
-        rows = []
-        for ip_id, address, account_id in ips:
-            zones = sorted(listings.get(ip_id, ()))
-            checks = reverse.get(ip_id, {})
-            for provider in self.providers:
-                provider_id, slug, pname = provider
-                key = (ip_id, provider_id)
-                counters = day_rows.get(key)
-                if counters is not None:
-                    cap, used, *values = counters
-                    counts = dict(zip(routed_counters, values, strict=True))
-                else:
-                    cap, used, counts = None, 0, {}
-                counts["offered"] = (
-                    counts.get("delivered", 0)
-                    + counts.get("deferred", 0)
-                    + counts.get("bounced", 0)
-                )
-                state_now = current.get(key)
-                if key in during:
-                    state, stage = during[key]
-                elif state_now is not None:
-                    state, stage = state_now[0], state_now[1]
-                else:
-                    state, stage = "", None
-                if cap is None and is_today and state_now is not None:
-                    cap = state_now[2]
-                is_suspended = key in suspended or (
-                    is_today
-                    and state_now is not None
-                    and state_now[3] is not None
-                    and state_now[3] > now
-                )
-                window = dict(counts)
-                earlier = previous.get(key, ())
-                for row in earlier:
-                    if row[0] < self.first:
-                        continue
-                    for i, counter in enumerate(COUNTS):
-                        window[counter] = window.get(counter, 0) + row[2 + i]
-                feed = snds.get(address, {}) if slug == MICROSOFT else {}
-                own = feed.get(day)
-                latest = feed[max(feed)] if feed else None
-                is_blocked = slug == MICROSOFT and address in blocked.get(account_id, ())
-                figures = Figures(
-                    kind=verdict.IP,
-                    provider=short_name(pname),
-                    period=self.period,
-                    offered=window.get("offered", 0),
-                    delivered=window.get("delivered", 0),
-                    deferred=window.get("deferred", 0),
-                    bounced=window.get("bounced", 0),
-                    hard_bounced=window.get("hard_bounced", 0),
-                    throttled=window.get("throttled", 0),
-                    blocked=window.get("blocked", 0),
-                    blocklisted=window.get("blocklisted", 0),
-                    complaints=window.get("complaints", 0),
-                    warmup_state=state,
-                    suspended=is_suspended,
-                    dnsbl_listings=tuple(zones),
-                    ptr=checks.get("ptr", ""),
-                    fcrdns=checks.get("fcrdns", ""),
-                    snds_filter=latest[0] if latest else "",
-                    snds_complaint_rate=latest[1] if latest else None,
-                    snds_trap_hits=latest[2] if latest else None,
-                    snds_blocked=is_blocked,
-                )
-                result = self._verdict(figures, provider_id)
-                rows.append(
-                    [
-                        ip_id,
-                        *self._row_common(provider_id, counts, state, result),
-                        stage,
-                        cap,
-                        used,
-                        is_suspended,
-                        zones,
-                        checks.get("ptr", ""),
-                        checks.get("fcrdns", ""),
-                        own[0] if own else "",
-                        own[1] if own else None,
-                        own[2] if own else None,
-                        own[3] if own else None,
-                        own[4] if own else None,
-                        is_blocked,
-                    ]
-                )
-                change = self._change(
-                    previous_rows=earlier,
-                    kind="ip",
-                    subject_id=ip_id,
-                    name=address,
-                    account_id=account_id,
-                    provider=provider,
-                    result=result,
-                )
-                if change is not None:
-                    changes.append(change)
-        return rows
+    def _ip_row(
+        self, ip: tuple, provider: tuple, read: _IpSources, changes: list[EventRow]
+    ) -> list:
+        """One (IP, provider) snapshot row; its verdict change, if any, goes to `changes`."""
+        ip_id, address, account_id = ip
+        provider_id, slug, pname = provider
+        key = (ip_id, provider_id)
+        zones = sorted(read.listings.get(ip_id, ()))
+        checks = read.reverse.get(ip_id, {})
+        counters = read.day_rows.get(key)
+        if counters is not None:
+            cap, used, *values = counters
+            counts = dict(zip(sources.IP_COUNTERS, values, strict=True))
+        else:
+            cap, used, counts = None, 0, {}
+        counts = with_offered(counts)
+        state, stage, cap, is_suspended = self._ip_state(key, cap, read)
+        earlier = read.previous.get(key, ())
+        window, _ = self._window(counts, earlier)
+        feed = read.snds.get(address, {}) if slug == MICROSOFT else {}
+        own = feed.get(self.day)
+        latest = feed[max(feed)] if feed else None
+        is_blocked = slug == MICROSOFT and address in read.blocked.get(account_id, ())
+        result = self._verdict(
+            Figures(
+                kind=verdict.IP,
+                provider=short_name(pname),
+                period=self.period,
+                **delivery_figures(window),
+                warmup_state=state,
+                suspended=is_suspended,
+                dnsbl_listings=tuple(zones),
+                ptr=checks.get("ptr", ""),
+                fcrdns=checks.get("fcrdns", ""),
+                snds_filter=latest[0] if latest else "",
+                snds_complaint_rate=latest[1] if latest else None,
+                snds_trap_hits=latest[2] if latest else None,
+                snds_blocked=is_blocked,
+            ),
+            provider_id,
+        )
+        self._change(
+            changes,
+            previous_rows=earlier,
+            kind="ip",
+            subject_id=ip_id,
+            name=address,
+            account_id=account_id,
+            provider=provider,
+            result=result,
+        )
+        return [
+            ip_id,
+            *self._row_common(provider_id, counts, state, result),
+            stage,
+            cap,
+            used,
+            is_suspended,
+            zones,
+            checks.get("ptr", ""),
+            checks.get("fcrdns", ""),
+            *(own[:5] if own else ("", None, None, None, None)),
+            is_blocked,
+        ]
+
+    def _ip_state(self, key: tuple, cap, read: _IpSources) -> tuple:
+        """(warm-up state, stage, cap, suspended) of an (IP, provider) on the day: the state the
+        day's decision started from, else the pair's state now; today's cap from the pair when
+        no day row holds one yet."""
+        state_now = read.current.get(key)
+        if key in read.during:
+            state, stage = read.during[key]
+        elif state_now is not None:
+            state, stage = state_now[0], state_now[1]
+        else:
+            state, stage = "", None
+        if cap is None and read.is_today and state_now is not None:
+            cap = state_now[2]
+        is_suspended = key in read.suspended or (
+            read.is_today
+            and state_now is not None
+            and state_now[3] is not None
+            and state_now[3] > self.now
+        )
+        return state, stage, cap, is_suspended
 
     def _ip_decisions(self) -> tuple[dict[tuple, tuple], set[tuple]]:
         """The day's decisions by (IP, provider): the state and stage the daily decision started
