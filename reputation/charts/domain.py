@@ -129,128 +129,20 @@ def _overview(series: list[ProviderSeries], plans: dict[str, dict[str, PlanDay]]
 def _detail(p: ProviderSeries, plan: dict[str, PlanDay]) -> dict:
     s = p.series
     days = s["day"]
-    volume = [plan[d].volume if d in plan else None for d in days]
-    data = [
-        {
-            "type": "bar",
-            "x": days,
-            "y": s[kind],
-            "name": label,
-            "marker": {"color": PLACEMENT_COLOURS[kind]},
-            "hovertemplate": f"{label}: %{{y:,}}<extra></extra>",
-        }
-        for kind, label in (("inbox", "Inbox"), ("spam", "Spam"), ("missing", "Missing"))
-    ]
-    data += [
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "x": days,
-            "y": volume,
-            "name": "Warm-up volume (planned)",
-            "line": {"color": MUTED, "dash": "dot", "shape": "hv"},
-            "hovertemplate": "Planned: %{y:,}<extra></extra>",
-            "connectgaps": False,
-        },
-        {
-            "type": "scatter",
-            "mode": "lines+markers",
-            "x": days,
-            "y": s["inbox_rate"],
-            "yaxis": "y2",
-            "name": "Inbox rate",
-            "line": {"color": provider_colour(p.provider), "width": 2},
-            "marker": {"size": 5},
-            "hovertemplate": "Inbox rate: %{y:.0%}<extra></extra>",
-            "connectgaps": True,
-        },
-    ]
     pm = any(v is not None for v in s["pm_spam_rate"])
+    data = _detail_traces(p, plan)
     if pm:
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "lines+markers",
-                "x": days,
-                "y": s["pm_spam_rate"],
-                "yaxis": "y4",
-                "name": "Postmaster Tools spam rate",
-                "line": {"color": "#c92a2a", "width": 2},
-                "marker": {"size": 4},
-                "hovertemplate": "Postmaster spam rate: %{y:.2%}<extra></extra>",
-                "connectgaps": True,
-            }
-        )
+        data.append(_pm_trace(days, s["pm_spam_rate"]))
     data.append(verdict_strip(days, s["reputation"], yaxis="y3", name="Domain reputation"))
-    graduated = _graduation_days(days, plan)
-    held = [d for d in days if d in plan and plan[d].decision == HOLD]
-    shapes = [
-        {
-            "type": "rect",
-            "xref": "x",
-            "yref": "y domain",
-            "x0": _around(d, -12),
-            "x1": _around(d, 12),
-            "y0": 0,
-            "y1": 1,
-            "fillcolor": "rgba(232, 89, 12, 0.10)",
-            "line": {"width": 0},
-            "layer": "below",
-        }
-        for d in held
-    ]
+    shapes = [_hold_band(d) for d in days if d in plan and plan[d].decision == HOLD]
     annotations = [strip_label(STRIP, "Reputation")]
     extra: dict = {}
     if pm:
-        top = max([v for v in s["pm_spam_rate"] if v is not None] + [0.004])
-        extra = {
-            "yaxis4": {
-                "domain": list(PM),
-                "title": {"text": "Spam rate", "font": {"size": 11}},
-                "tickformat": ".1%",
-                "range": [0, top * 1.15],
-                "gridcolor": "#e3e6ee",
-            },
-            "xaxis": {"anchor": "y4"},
-        }
-        # Google's guideline: stay under 0.3%, ideally under 0.1%.
-        shapes.append(
-            {
-                "type": "line",
-                "xref": "paper",
-                "yref": "y4",
-                "x0": 0,
-                "x1": 1,
-                "y0": 0.003,
-                "y1": 0.003,
-                "line": {"color": "#c92a2a", "dash": "dot", "width": 1},
-            }
-        )
-    for d in sorted(graduated):
-        shapes.append(
-            {
-                "type": "line",
-                "xref": "x",
-                "yref": "y domain",
-                "x0": d,
-                "x1": d,
-                "y0": 0,
-                "y1": 1,
-                "line": {"color": "#237032", "dash": "dash", "width": 2},
-            }
-        )
-        annotations.append(
-            {
-                "x": d,
-                "xref": "x",
-                "yref": "y domain",
-                "y": 1,
-                "text": "warm",
-                "showarrow": False,
-                "yanchor": "bottom",
-                "font": {"color": "#237032", "size": 11},
-            }
-        )
+        extra = _pm_panel(s["pm_spam_rate"])
+        shapes.append(_pm_guideline())
+    for d in sorted(_graduation_days(days, plan)):
+        shapes.append(_graduation_line(d))
+        annotations.append(_graduation_label(d))
     return figure(
         data=data,
         layout=base_layout(
@@ -284,6 +176,134 @@ def _detail(p: ProviderSeries, plan: dict[str, PlanDay]) -> dict:
             **extra,
         ),
     )
+
+
+def _detail_traces(p: ProviderSeries, plan: dict[str, PlanDay]) -> list[dict]:
+    """The stacked placements, the planned volume and the inbox-rate line."""
+    s = p.series
+    days = s["day"]
+    data = [
+        {
+            "type": "bar",
+            "x": days,
+            "y": s[kind],
+            "name": label,
+            "marker": {"color": PLACEMENT_COLOURS[kind]},
+            "hovertemplate": f"{label}: %{{y:,}}<extra></extra>",
+        }
+        for kind, label in (("inbox", "Inbox"), ("spam", "Spam"), ("missing", "Missing"))
+    ]
+    return [
+        *data,
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": days,
+            "y": [plan[d].volume if d in plan else None for d in days],
+            "name": "Warm-up volume (planned)",
+            "line": {"color": MUTED, "dash": "dot", "shape": "hv"},
+            "hovertemplate": "Planned: %{y:,}<extra></extra>",
+            "connectgaps": False,
+        },
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "x": days,
+            "y": s["inbox_rate"],
+            "yaxis": "y2",
+            "name": "Inbox rate",
+            "line": {"color": provider_colour(p.provider), "width": 2},
+            "marker": {"size": 5},
+            "hovertemplate": "Inbox rate: %{y:.0%}<extra></extra>",
+            "connectgaps": True,
+        },
+    ]
+
+
+def _pm_trace(days: list, spam_rates: list) -> dict:
+    return {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "x": days,
+        "y": spam_rates,
+        "yaxis": "y4",
+        "name": "Postmaster Tools spam rate",
+        "line": {"color": "#c92a2a", "width": 2},
+        "marker": {"size": 4},
+        "hovertemplate": "Postmaster spam rate: %{y:.2%}<extra></extra>",
+        "connectgaps": True,
+    }
+
+
+def _pm_panel(spam_rates: list) -> dict:
+    """The layout of Postmaster Tools' own panel, under the main one."""
+    top = max([v for v in spam_rates if v is not None] + [0.004])
+    return {
+        "yaxis4": {
+            "domain": list(PM),
+            "title": {"text": "Spam rate", "font": {"size": 11}},
+            "tickformat": ".1%",
+            "range": [0, top * 1.15],
+            "gridcolor": "#e3e6ee",
+        },
+        "xaxis": {"anchor": "y4"},
+    }
+
+
+def _pm_guideline() -> dict:
+    """Google's guideline, on the spam-rate panel: stay under 0.3%, ideally under 0.1%."""
+    return {
+        "type": "line",
+        "xref": "paper",
+        "yref": "y4",
+        "x0": 0,
+        "x1": 1,
+        "y0": 0.003,
+        "y1": 0.003,
+        "line": {"color": "#c92a2a", "dash": "dot", "width": 1},
+    }
+
+
+def _hold_band(d: str) -> dict:
+    """A held day, shaded."""
+    return {
+        "type": "rect",
+        "xref": "x",
+        "yref": "y domain",
+        "x0": _around(d, -12),
+        "x1": _around(d, 12),
+        "y0": 0,
+        "y1": 1,
+        "fillcolor": "rgba(232, 89, 12, 0.10)",
+        "line": {"width": 0},
+        "layer": "below",
+    }
+
+
+def _graduation_line(d: str) -> dict:
+    return {
+        "type": "line",
+        "xref": "x",
+        "yref": "y domain",
+        "x0": d,
+        "x1": d,
+        "y0": 0,
+        "y1": 1,
+        "line": {"color": "#237032", "dash": "dash", "width": 2},
+    }
+
+
+def _graduation_label(d: str) -> dict:
+    return {
+        "x": d,
+        "xref": "x",
+        "yref": "y domain",
+        "y": 1,
+        "text": "warm",
+        "showarrow": False,
+        "yanchor": "bottom",
+        "font": {"color": "#237032", "size": 11},
+    }
 
 
 def _detail_table(p: ProviderSeries, plan: dict[str, PlanDay]) -> Table:

@@ -141,83 +141,14 @@ def _overview(series: list[ProviderSeries], decisions: dict[str, list[DecisionMa
 def _detail(p: ProviderSeries, decisions: list[DecisionMark]) -> dict:
     s = p.series
     days = s["day"]
-    colour = provider_colour(p.provider)
-    # A day without a cap had no warm-up (not started, or before the snapshots knew it).
-    stages = [
-        stage if cap else None for stage, cap in zip(s["warmup_stage"], s["cap"], strict=True)
-    ]
-    data = [
-        {
-            "type": "bar",
-            "x": days,
-            "y": s[key],
-            "name": label,
-            "marker": {"color": shade},
-            "hovertemplate": f"{label}: %{{y:,}}<extra></extra>",
-        }
-        for key, label, shade in OUTCOMES
-    ]
-    data += [
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "x": days,
-            "y": s["cap"],
-            "name": "Daily cap",
-            "line": {"color": INK, "width": 2, "shape": "hv"},
-            "hovertemplate": "Cap: %{y:,}<extra></extra>",
-        },
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "x": days,
-            "y": stages,
-            "yaxis": "y2",
-            "name": "Stage",
-            "line": {"color": colour, "dash": "dot", "shape": "hv"},
-            "hovertemplate": "Stage %{y}<extra></extra>",
-        },
-    ]
+    data = _detail_traces(p)
     if decisions:
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "markers",
-                "x": [m.day for m in decisions],
-                "y": [m.to_cap for m in decisions],
-                "name": "Decisions",
-                "marker": {
-                    "symbol": [SYMBOLS.get(m.kind, "circle") for m in decisions],
-                    "size": 11,
-                    "color": colour,
-                    "line": {"color": "#ffffff", "width": 1},
-                },
-                "text": [
-                    _wrap(f"{m.label}{f' by {m.actor}' if m.actor else ''}: {m.reason}")
-                    for m in decisions
-                ],
-                "hovertemplate": "%{text}<extra></extra>",
-            }
-        )
+        data.append(_decision_trace(decisions, provider_colour(p.provider)))
     data.append(verdict_strip(days, s["reputation"], yaxis="y3", name="IP reputation"))
     layout_extra = {}
     annotations = [strip_label(VERDICT, "Reputation")]
     if any(s["snds_filter"]):
-        data.append(
-            {
-                "type": "bar",
-                "x": days,
-                "y": [1] * len(days),
-                "yaxis": "y4",
-                "name": "SNDS filter",
-                "marker": {"color": [SNDS_COLOURS.get(f, "#e3e6ee") for f in s["snds_filter"]]},
-                "text": [f or "no data" for f in s["snds_filter"]],
-                "hovertemplate": "SNDS filter result: %{text}<extra></extra>",
-                "textposition": "none",
-                "showlegend": False,
-                "width": 86_400_000 * 0.9,
-            }
-        )
+        data.append(_snds_trace(days, s["snds_filter"]))
         layout_extra["yaxis4"] = strip_axis(SNDS)
         annotations.append(strip_label(SNDS, "SNDS"))
     return figure(
@@ -241,6 +172,87 @@ def _detail(p: ProviderSeries, decisions: list[DecisionMark]) -> dict:
             **layout_extra,
         ),
     )
+
+
+def _detail_traces(p: ProviderSeries) -> list[dict]:
+    """The day's outcomes (stacked), the daily cap and the stage."""
+    s = p.series
+    days = s["day"]
+    # A day without a cap had no warm-up (not started, or before the snapshots knew it).
+    stages = [
+        stage if cap else None for stage, cap in zip(s["warmup_stage"], s["cap"], strict=True)
+    ]
+    outcomes = [
+        {
+            "type": "bar",
+            "x": days,
+            "y": s[key],
+            "name": label,
+            "marker": {"color": shade},
+            "hovertemplate": f"{label}: %{{y:,}}<extra></extra>",
+        }
+        for key, label, shade in OUTCOMES
+    ]
+    return [
+        *outcomes,
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": days,
+            "y": s["cap"],
+            "name": "Daily cap",
+            "line": {"color": INK, "width": 2, "shape": "hv"},
+            "hovertemplate": "Cap: %{y:,}<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": days,
+            "y": stages,
+            "yaxis": "y2",
+            "name": "Stage",
+            "line": {"color": provider_colour(p.provider), "dash": "dot", "shape": "hv"},
+            "hovertemplate": "Stage %{y}<extra></extra>",
+        },
+    ]
+
+
+def _decision_trace(decisions: list[DecisionMark], colour: str) -> dict:
+    """The controller's and operators' decisions, one marker each at the cap they set."""
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "x": [m.day for m in decisions],
+        "y": [m.to_cap for m in decisions],
+        "name": "Decisions",
+        "marker": {
+            "symbol": [SYMBOLS.get(m.kind, "circle") for m in decisions],
+            "size": 11,
+            "color": colour,
+            "line": {"color": "#ffffff", "width": 1},
+        },
+        "text": [
+            _wrap(f"{m.label}{f' by {m.actor}' if m.actor else ''}: {m.reason}") for m in decisions
+        ],
+        "hovertemplate": "%{text}<extra></extra>",
+    }
+
+
+def _snds_trace(days: list, filters: list) -> dict:
+    """Microsoft SNDS's daily filter result as a strip of coloured days."""
+    return {
+        "type": "bar",
+        "x": days,
+        "y": [1] * len(days),
+        "yaxis": "y4",
+        "name": "SNDS filter",
+        "marker": {"color": [SNDS_COLOURS.get(f, "#e3e6ee") for f in filters]},
+        "text": [f or "no data" for f in filters],
+        "hovertemplate": "SNDS filter result: %{text}<extra></extra>",
+        "textposition": "none",
+        "showlegend": False,
+        "width": 86_400_000 * 0.9,
+    }
 
 
 def _detail_table(p: ProviderSeries, decisions: list[DecisionMark]) -> Table:
