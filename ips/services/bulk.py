@@ -2,54 +2,23 @@
 operators' controls (controls.py) and the fast back-off (suspensions.py).
 
 Each writes any number of rows with one statement whose rows travel as one JSON parameter
-(`json_rows`), so the statement text — and its cost to build and parse — does not grow with
-the rows, and stays below SQLite's parameter limit. Callers pass rows in key order so that
-concurrent writers lock alike.
+(`warmup_site.bulk_sql.json_rows`), so the statement text — and its cost to build and parse —
+does not grow with the rows, and stays below SQLite's parameter limit. Callers pass rows in
+key order so that concurrent writers lock alike.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
-from functools import lru_cache
 
 from django.db import connection
 
 from ips.models import DedicatedIp, IpWarmup, IpWarmupDay, IpWarmupDecision
 from ips.types import WARM_STATES, WarmupState
 from ips.warmup_rule import Decision
+from warmup_site.bulk_sql import dump, json_rows, stamp, upsert_glue
 
 State = WarmupState
-
-
-def json_rows(columns: list[tuple[str, str]]) -> str:
-    """A SELECT that turns one JSON parameter (a list of rows, each a list) into typed columns.
-
-    `columns` are (name, PostgreSQL type). One parameter instead of one per value: the statement
-    text stays the same size whatever the number of rows (and below SQLite's parameter limit).
-    """
-    if connection.vendor == "postgresql":
-        select = ", ".join(
-            f"(v->{i})::jsonb AS {name}" if kind == "jsonb" else f"(v->>{i})::{kind} AS {name}"
-            for i, (name, kind) in enumerate(columns)
-        )
-        return f"SELECT {select} FROM jsonb_array_elements(%s::jsonb) AS e(v)"
-    select = ", ".join(
-        f"json_extract(value, '$[{i}]') AS {name}" for i, (name, _kind) in enumerate(columns)
-    )
-    return f"SELECT {select} FROM json_each(%s)"
-
-
-def dump(rows: list[list]) -> str:
-    return json.dumps(rows, separators=(",", ":"), default=str)
-
-
-@lru_cache(maxsize=16)  # one moment per run, written on every decision row
-def stamp(moment: datetime):
-    """A datetime as a JSON value the database reads back as the column's own format."""
-    if connection.vendor == "postgresql":
-        return moment.isoformat()
-    return connection.ops.adapt_datetimefield_value(moment)
 
 
 DECISION_COLUMNS = [
@@ -77,9 +46,8 @@ def decisions_insert(cursor, rows: list[list]) -> None:
         return
     table = connection.ops.quote_name(IpWarmupDecision._meta.db_table)
     names = ", ".join(name for name, _ in DECISION_COLUMNS)
-    where = "" if connection.vendor == "postgresql" else "WHERE true "  # SQLite's upsert parser
     cursor.execute(
-        f"INSERT INTO {table} ({names}) {json_rows(DECISION_COLUMNS)} {where}"
+        f"INSERT INTO {table} ({names}) {json_rows(DECISION_COLUMNS)} {upsert_glue()} "
         "ON CONFLICT DO NOTHING",
         [dump(rows)],
     )

@@ -41,9 +41,8 @@ from reputation.models import (
     SndsBlockedRange,
     SndsIpDay,
 )
-from reputation.services import sql
 from reputation.services.snapshots import snapshot_days_reopen
-from warmup_site import crypto
+from warmup_site import bulk_sql, crypto
 from warmup_site.errors import ApplicationError
 from warmup_site.jobs import due_batches
 
@@ -218,7 +217,7 @@ def _fetch_postmaster(feed: FeedConnection, now: datetime) -> FetchResult:
                         domain_id,
                         day.isoformat(),
                         *(values.get(m) for m in _PM_FIELDS),
-                        sql.stamp(now),
+                        bulk_sql.stamp(now),
                     ]
                 )
                 days.add(day)
@@ -233,7 +232,7 @@ def _fetch_postmaster(feed: FeedConnection, now: datetime) -> FetchResult:
             )
         PostmasterDomain.objects.update_or_create(domain_id=domain_id, defaults=state)
     with db.cursor() as cursor:
-        sql.upsert(
+        bulk_sql.upsert(
             cursor,
             table=PostmasterDomainDay._meta.db_table,
             columns=_PM_COLUMNS,
@@ -298,7 +297,7 @@ def _fetch_snds(feed: FeedConnection, now: datetime) -> FetchResult:
                     feed.pk,
                     r.address,
                     day.isoformat(),
-                    *(sql.stamp(t) if t else None for t in (r.activity_start, r.activity_end)),
+                    *(bulk_sql.stamp(t) if t else None for t in (r.activity_start, r.activity_end)),
                     r.rcpt,
                     r.data,
                     r.recipients,
@@ -306,11 +305,11 @@ def _fetch_snds(feed: FeedConnection, now: datetime) -> FetchResult:
                     r.complaint_rate,
                     r.complaint_text,
                     r.trap_hits,
-                    *(sql.stamp(t) if t else None for t in (r.trap_start, r.trap_end)),
+                    *(bulk_sql.stamp(t) if t else None for t in (r.trap_start, r.trap_end)),
                     r.sample_helo,
                     r.sample_mail_from,
                     r.comments,
-                    sql.stamp(now),
+                    bulk_sql.stamp(now),
                 ]
             )
             days.add(day)
@@ -319,7 +318,7 @@ def _fetch_snds(feed: FeedConnection, now: datetime) -> FetchResult:
     blocked = client.ip_status()
     with transaction.atomic():
         with db.cursor() as cursor:
-            sql.upsert(
+            bulk_sql.upsert(
                 cursor,
                 table=SndsIpDay._meta.db_table,
                 columns=_SNDS_COLUMNS,

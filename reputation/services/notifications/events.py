@@ -13,7 +13,7 @@ from reputation.models import (
     Kind,
     NotificationEvent,
 )
-from reputation.services import sql
+from warmup_site import bulk_sql
 
 # The decision mark stays this far behind the newest decisions (see the module docstring).
 DECISION_LAG = timedelta(hours=1)
@@ -76,8 +76,8 @@ def events_insert(cursor, rows: list[EventRow]) -> int:
     many were new."""
     if not rows:
         return 0
-    now = sql.stamp(timezone.now())
-    return sql.upsert(
+    now = bulk_sql.stamp(timezone.now())
+    return bulk_sql.upsert(
         cursor,
         table=NotificationEvent._meta.db_table,
         columns=EVENT_COLUMNS,
@@ -91,7 +91,7 @@ def events_insert(cursor, rows: list[EventRow]) -> int:
                 r.title[:300],
                 r.text,
                 r.data,
-                sql.stamp(r.occurred_at),
+                bulk_sql.stamp(r.occurred_at),
                 now,
                 r.stale,
             ]

@@ -10,7 +10,7 @@
    one query per source, whatever the number of subjects;
 3. for every subject × provider, sum the verdict's window (the day plus the stored snapshots of
    the days before it), call the pure rule (reputation/verdict/) and build the row;
-4. write each table with one upsert (reputation/services/sql.py) — idempotent per (subject,
+4. write each table with one upsert (warmup_site/bulk_sql.py) — idempotent per (subject,
    provider, day);
 5. once the day is over (plus WARMUP_REPUTATION_FINALIZE_MINUTES), mark it final and record a
    notification event for every verdict that changed since the day before.

@@ -12,7 +12,6 @@ from reputation import sources, verdict
 from reputation.models import (
     Kind,
 )
-from reputation.services import sql
 from reputation.services.notifications import EventRow, is_stale, short_name
 from reputation.services.snapshots.columns import (
     COUNTS,
@@ -23,6 +22,7 @@ from reputation.services.snapshots.columns import (
 from reputation.services.snapshots.domains import DomainRows
 from reputation.services.snapshots.ips import IpRows
 from reputation.verdict import Figures
+from warmup_site import bulk_sql
 
 # --- one day -------------------------------------------------------------------------------------
 
@@ -39,7 +39,7 @@ class DayBuilder(DomainRows, IpRows):
         self.window = settings.WARMUP_REPUTATION_WINDOW_DAYS
         self.first = day - timedelta(days=self.window - 1)
         self.period = period_words(self.first, day)
-        self.stamp = sql.stamp(now)
+        self.stamp = bulk_sql.stamp(now)
         self.stale = is_stale(self.end, now=now)
 
     def build(self) -> tuple[list[list], list[list], list[EventRow]]:

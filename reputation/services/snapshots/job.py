@@ -16,7 +16,6 @@ from reputation.models import (
     IpSnapshot,
     SnapshotDay,
 )
-from reputation.services import sql
 from reputation.services.notifications import events_insert
 from reputation.services.snapshots.columns import (
     DOMAIN_COLUMNS,
@@ -25,6 +24,7 @@ from reputation.services.snapshots.columns import (
     day_start,
 )
 from reputation.services.snapshots.day import DayBuilder
+from warmup_site import bulk_sql
 
 # --- the job -------------------------------------------------------------------------------------
 
@@ -88,14 +88,14 @@ def snapshots_compute_day(*, day: date, now: datetime) -> dict | None:
         builder = DayBuilder(day=day, now=now)
         domain_rows, ip_rows, changes = builder.build()
         with connection.cursor() as cursor:
-            sql.upsert(
+            bulk_sql.upsert(
                 cursor,
                 table=DomainSnapshot._meta.db_table,
                 columns=DOMAIN_COLUMNS,
                 conflict=["domain_id", "day", "provider_id"],
                 rows=domain_rows,
             )
-            sql.upsert(
+            bulk_sql.upsert(
                 cursor,
                 table=IpSnapshot._meta.db_table,
                 columns=IP_COLUMNS,

@@ -2,20 +2,22 @@
 
 One parameter instead of one per value: the statement text stays the same size whatever the
 number of rows (and far below SQLite's parameter limit), and the database parses the rows in
-one go. The snapshot job writes a day of 220,000 snapshots this way in one statement per table.
+one go. The warm-up controller writes its decisions this way (ips/services/bulk.py), and the
+reputation job a day of 220,000 snapshots in one statement per table.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import lru_cache
 
 from django.db import connection
 
 
 def json_rows(columns: list[tuple[str, str]]) -> str:
     """A SELECT turning one JSON parameter (a list of rows, each a list) into typed columns;
-    `columns` are (name, PostgreSQL type)."""
+    `columns` are (name, PostgreSQL type). Before ON CONFLICT, add `upsert_glue()`."""
     if connection.vendor == "postgresql":
         select = ", ".join(
             f"(v->{i})::jsonb AS {name}" if kind == "jsonb" else f"(v->>{i})::{kind} AS {name}"
@@ -25,14 +27,19 @@ def json_rows(columns: list[tuple[str, str]]) -> str:
     select = ", ".join(
         f"json_extract(value, '$[{i}]') AS {name}" for i, (name, _kind) in enumerate(columns)
     )
-    # SQLite's upsert needs a WHERE before ON CONFLICT when the rows come from a SELECT.
-    return f"SELECT {select} FROM json_each(%s) WHERE true"
+    return f"SELECT {select} FROM json_each(%s)"
+
+
+def upsert_glue() -> str:
+    """What goes between `json_rows(…)` and `ON CONFLICT` (SQLite's parser needs a WHERE)."""
+    return "" if connection.vendor == "postgresql" else "WHERE true"
 
 
 def dump(rows: list[list]) -> str:
     return json.dumps(rows, separators=(",", ":"), default=str)
 
 
+@lru_cache(maxsize=16)  # one moment per run, written on many rows
 def stamp(moment: datetime):
     """A datetime as a JSON value the database reads back in the column's own format."""
     if connection.vendor == "postgresql":
@@ -62,7 +69,7 @@ def upsert(
     else:
         action = "DO NOTHING"
     cursor.execute(
-        f"INSERT INTO {quote(table)} ({names}) {json_rows(columns)} "
+        f"INSERT INTO {quote(table)} ({names}) {json_rows(columns)} {upsert_glue()} "
         f"ON CONFLICT ({', '.join(quote(c) for c in conflict)}) {action}",
         [dump(rows)],
     )
