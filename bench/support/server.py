@@ -67,13 +67,16 @@ def _is_scratch(name: str) -> bool:
 def _create(name: str) -> bool:
     """CREATE DATABASE through the server's maintenance database; False if that fails."""
     import psycopg
+    import psycopg.sql
     from django.db import connection
 
     params = connection.get_connection_params()
     params["dbname"] = "postgres"
     try:
         with psycopg.connect(**params, autocommit=True) as maintenance:
-            maintenance.execute(f'CREATE DATABASE "{name}"')
+            maintenance.execute(
+                psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name))
+            )
     except psycopg.Error as exc:
         print(f"could not create the bench database {name}: {exc}", file=sys.stderr)
         return False

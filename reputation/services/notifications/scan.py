@@ -52,6 +52,13 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
 
 
+def _on_day(day: date, now: datetime) -> dict:
+    """`occurred_at` and `stale` of an event that belongs to a whole UTC day: it happened at the
+    day's start and is stale once the day after it is over (notifications.is_stale)."""
+    when = _midnight(day)
+    return {"occurred_at": when, "stale": is_stale(when + timedelta(days=1), now=now)}
+
+
 def _ip_decision_events(now: datetime) -> list[EventRow]:
     mark = _cursor("ips.decisions")
     position, keep = mark.position, mark.position
@@ -142,7 +149,6 @@ def _domain_events(now: datetime) -> list[EventRow]:
                 )
             )
         elif d["status"] == "verified" and d["last_failure_on"]:
-            when = _midnight(d["last_failure_on"])
             rows.append(
                 EventRow(
                     key=f"domain-warning:{d['id']}:{d['last_failure_on'].isoformat()}",
@@ -159,8 +165,7 @@ def _domain_events(now: datetime) -> list[EventRow]:
                         "days_wrong": d["consecutive_failures"],
                         "problem": d["problem"],
                     },
-                    occurred_at=when,
-                    stale=is_stale(when + timedelta(days=1), now=now),
+                    **_on_day(d["last_failure_on"], now),
                 )
             )
     return rows
@@ -173,33 +178,25 @@ def _plan_events(now: datetime) -> list[EventRow]:
         provider = short_name(p["provider_name"])
         data = {"domain": p["domain"], "domain_id": p["domain_id"], "provider": p["provider_slug"]}
         if p["state"] == "warm":
-            when = _midnight(p["graduated_on"])
-            rows.append(
-                EventRow(
-                    key=f"plan-warm:{p['id']}:{p['graduated_on'].isoformat()}",
-                    account_id=p["account_id"],
-                    kind=Kind.DOMAIN_GRADUATED,
-                    title=f"{p['domain']} graduated at {provider}",
-                    text=p["reason"],
-                    data=data,
-                    occurred_at=when,
-                    stale=is_stale(when + timedelta(days=1), now=now),
-                )
-            )
+            key = f"plan-warm:{p['id']}:{p['graduated_on'].isoformat()}"
+            kind, title = Kind.DOMAIN_GRADUATED, f"{p['domain']} graduated at {provider}"
+            day = p["graduated_on"]
         else:
-            when = _midnight(p["last_step_on"] or p["started_on"])
-            rows.append(
-                EventRow(
-                    key=f"plan-attention:{p['id']}:{p['started_on'].isoformat()}",
-                    account_id=p["account_id"],
-                    kind=Kind.DOMAIN_ATTENTION,
-                    title=f"{p['domain']}: the warm-up at {provider} needs attention",
-                    text=p["reason"],
-                    data=data,
-                    occurred_at=when,
-                    stale=is_stale(when + timedelta(days=1), now=now),
-                )
+            key = f"plan-attention:{p['id']}:{p['started_on'].isoformat()}"
+            kind = Kind.DOMAIN_ATTENTION
+            title = f"{p['domain']}: the warm-up at {provider} needs attention"
+            day = p["last_step_on"] or p["started_on"]
+        rows.append(
+            EventRow(
+                key=key,
+                account_id=p["account_id"],
+                kind=kind,
+                title=title,
+                text=p["reason"],
+                data=data,
+                **_on_day(day, now),
             )
+        )
     return rows
 
 
@@ -208,7 +205,6 @@ def _rewarm_events(now: datetime) -> list[EventRow]:
     today = now.astimezone(UTC).date()
     for d in sources.plans_rewarmed(since=today - timedelta(days=7)):
         provider = short_name(d["provider_name"])
-        when = _midnight(d["date"])
         rows.append(
             EventRow(
                 key=f"plan-rewarm:{d['plan_key']}:{d['date'].isoformat()}",
@@ -221,8 +217,7 @@ def _rewarm_events(now: datetime) -> list[EventRow]:
                     "domain_id": d["domain_id"],
                     "provider": d["provider_slug"],
                 },
-                occurred_at=when,
-                stale=is_stale(when + timedelta(days=1), now=now),
+                **_on_day(d["date"], now),
             )
         )
     return rows
