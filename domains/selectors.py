@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
 from accounts.tenancy import TenantQuerySet
@@ -213,21 +213,44 @@ class WarmupSummary:
 def _plan_progress(
     plan: DomainWarmupPlan, days: list[DomainWarmupDay], today: date, *, enabled: bool
 ) -> PlanProgress:
-    ramp = settings.WARMUP_DOMAIN_RAMP
+    last_volume = settings.WARMUP_DOMAIN_RAMP[-1]
     ramp_done = any(
-        d.volume >= ramp[-1] for d in days if plan.last_step_on and d.date < plan.last_step_on
+        d.volume >= last_volume for d in days if plan.last_step_on and d.date < plan.last_step_on
     )
+    return plan_progress_of(plan, today=today, enabled=enabled, ramp_done=ramp_done)
+
+
+def plan_progress_of(
+    plan: DomainWarmupPlan, *, today: date, enabled: bool, ramp_done: bool
+) -> PlanProgress:
+    """A provider plan's progress and estimate (domains.warmup_progress) with the settings'
+    ramp; `ramp_done`: a day before the last step sent the ramp's last volume (see
+    `plans_ramp_done` to read it for many plans)."""
     return plan_progress(
         state=plan.state if enabled else PAUSED,
         day=plan.day,
         step=plan.step,
-        ramp_length=len(ramp),
+        ramp_length=len(settings.WARMUP_DOMAIN_RAMP),
         hold_until=plan.hold_until,
         graduated_on=plan.graduated_on,
         last_step_on=plan.last_step_on,
         today=today,
         inbox_rate_needed=settings.WARMUP_GRADUATE_INBOX_RATE,
         ramp_done=ramp_done,
+    )
+
+
+def plans_ramp_done(*, plan_ids: list[int]) -> set[int]:
+    """The plans of which a day before their last step sent the ramp's last volume (one
+    query)."""
+    return set(
+        DomainWarmupDay.objects.filter(
+            plan_id__in=plan_ids,
+            volume__gte=settings.WARMUP_DOMAIN_RAMP[-1],
+            date__lt=F("plan__last_step_on"),
+        )
+        .values_list("plan_id", flat=True)
+        .distinct()
     )
 
 

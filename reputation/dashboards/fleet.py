@@ -15,14 +15,14 @@ from collections import defaultdict
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.utils import timezone
 from django_q.models import Failure
 
 from domains.models import DomainWarmupDay, DomainWarmupPlan
-from domains.warmup_progress import PAUSED, plan_progress
+from domains.selectors import plan_progress_of, plans_ramp_done
+from domains.warmup_progress import PAUSED
 from engagement.models import SeedMailbox, WarmupMessage
 from ips import selectors as ip_selectors
 from ips.models import IpWarmup, IpWarmupDay
@@ -183,21 +183,13 @@ def _plan_rows(plans: list[DomainWarmupPlan], today) -> list[dict]:
         placed = inbox + spam + missing
         rates[plan_id][day] = inbox / placed if placed else None
     days = [today - timedelta(days=n) for n in range(SPARK_DAYS - 1, -1, -1)]
-    ramp = settings.WARMUP_DOMAIN_RAMP
+    ramp_done = plans_ramp_done(plan_ids=[p.pk for p in plans])
     result = []
     for plan in plans:
         values = [rates[plan.pk].get(day) for day in days]
         known = [v for v in values if v is not None]
-        progress = plan_progress(
-            state=plan.state if plan.warmup.enabled else PAUSED,
-            day=plan.day,
-            step=plan.step,
-            ramp_length=len(ramp),
-            hold_until=plan.hold_until,
-            graduated_on=plan.graduated_on,
-            last_step_on=plan.last_step_on,
-            today=today,
-            inbox_rate_needed=settings.WARMUP_GRADUATE_INBOX_RATE,
+        progress = plan_progress_of(
+            plan, today=today, enabled=plan.warmup.enabled, ramp_done=plan.pk in ramp_done
         )
         result.append(
             {

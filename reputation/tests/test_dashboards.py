@@ -15,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import MembershipFactory, UserFactory
+from domains.models import DomainWarmup, DomainWarmupDay, DomainWarmupPlan
 from domains.tests.factories import DomainFactory
 from ips.services.controls import ip_warmup_pause
 from ips.tests import factories as f
@@ -255,3 +256,32 @@ def test_the_charts_window_defaults_to_30_days(owner_client, domain):
     overview = figure(page, "chart-domain-overview")
     assert overview["data"][0]["x"][0] == (TODAY - timedelta(days=29)).isoformat()
     assert len(overview["data"][0]["x"]) == 30
+
+
+def test_the_fleet_and_the_domain_page_agree_on_a_plan_held_back_only_by_its_inbox_rate(
+    operator_client, owner_client, account
+):
+    domain = DomainFactory(account=account, name="held.acme.example", status="verified")
+    warmup = DomainWarmup.objects.create(domain=domain, enabled=True, state="warming")
+    plan = DomainWarmupPlan.objects.create(
+        warmup=warmup,
+        provider=providers(1)[0],
+        started_on=TODAY - timedelta(days=8),
+        day=9,
+        step=6,
+        volume=50,
+        last_step_on=TODAY,
+    )
+    # The ramp's last volume went out yesterday, before today's step: only the inbox rate
+    # holds the plan back.
+    for back in (2, 1):
+        DomainWarmupDay.objects.create(
+            plan=plan, date=TODAY - timedelta(days=back), day=9 - back, volume=50, sent=50
+        )
+
+    fleet = operator_client.get("/admin/reputation/warmupfleet/?kind=domains").content.decode()
+    detail = owner_client.get(f"/api/v1/domains/{domain.pk}/warmup/").json()
+
+    sentence = "day 9 · warm once the inbox rate reaches 90%"
+    assert sentence in fleet
+    assert [p["progress"]["label"] for p in detail["providers"]] == [sentence]
